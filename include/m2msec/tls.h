@@ -1,0 +1,86 @@
+/* TLS 1.2 and DTLS 1.2 contexts with the TS-0003 suites (V3 10.2; SPEC.md section 5),
+ * peer verification wired to the pki layer, PSK callbacks, and the RFC 5705 export. */
+#ifndef M2MSEC_TLS_H
+#define M2MSEC_TLS_H
+
+#include <openssl/ssl.h>
+
+#include <m2msec/common.h>
+#include <m2msec/error.h>
+#include <m2msec/pki.h>
+#include <m2msec/secret.h>
+
+enum m2m_transport { M2M_TRANSPORT_TLS = 0, M2M_TRANSPORT_DTLS };
+enum m2m_tls_role { M2M_TLS_CLIENT = 0, M2M_TLS_SERVER };
+
+/* TS-0003 exporter labels (V3 10.3) and the m2msec PKI-bootstrap label (DESIGN.md 3). */
+#define M2M_EXPORTER_BOOTSTRAP "EXPORTER-oneM2M-Bootstrap"
+#define M2M_EXPORTER_CONNECTION "EXPORTER-oneM2M-Connection"
+#define M2M_EXPORTER_ROOT_WRAP "EXPORTER-m2msec-root-credential-wrap"
+
+/* Server-side PSK lookup: given the identity the client sent, return its key in *key
+ * (a new secret the library frees) and 0; -1 with err set when the identity is unknown
+ * or not allowed. Called inside the handshake. */
+typedef int (*m2m_psk_lookup_fn)(void *arg, const char *identity, struct m2m_secret **key,
+                                 struct m2m_error *err);
+
+/* ---- Configuration (shareable; reference counted) ---- */
+struct m2m_tls_config;
+
+M2M_API struct m2m_tls_config *m2m_tls_config_new(struct m2m_error *err);
+M2M_API void m2m_tls_config_free(struct m2m_tls_config *cfg);
+M2M_API void m2m_tls_config_up_ref(struct m2m_tls_config *cfg);
+/* Own certificate credential (certificate-based suites). Takes a reference. */
+M2M_API void m2m_tls_config_set_credential(struct m2m_tls_config *cfg,
+                                           struct m2m_credential *cred);
+/* Anchors the peer's certificate must chain to. Takes a reference. */
+M2M_API void m2m_tls_config_set_trust(struct m2m_tls_config *cfg, struct m2m_trust *trust);
+/* Expected peer certificate flavour and identity. expected == NULL accepts any identity of
+ * that flavour (the verified one is reported by m2m_tls_peer). */
+M2M_API M2M_MUST_CHECK int m2m_tls_config_set_peer(struct m2m_tls_config *cfg,
+                                                   enum m2m_flavour flavour,
+                                                   const char *expected, struct m2m_error *err);
+/* Server: require a client certificate (default on when a trust set is configured). */
+M2M_API void m2m_tls_config_insecure_no_client_cert(struct m2m_tls_config *cfg);
+/* Client PSK: identity and key (copied). Selects the PSK suites. */
+M2M_API M2M_MUST_CHECK int m2m_tls_config_set_psk_client(struct m2m_tls_config *cfg,
+                                                         const char *identity,
+                                                         const struct m2m_secret *key,
+                                                         struct m2m_error *err);
+/* Server PSK: lookup callback. Selects the PSK suites. */
+M2M_API void m2m_tls_config_set_psk_server(struct m2m_tls_config *cfg, m2m_psk_lookup_fn fn,
+                                           void *arg);
+/* Handshake timeout used by the blocking helpers (default 10 s). */
+M2M_API void m2m_tls_config_set_timeout_ms(struct m2m_tls_config *cfg, int ms);
+
+/* ---- Context: an SSL_CTX built from a config for one role and transport ---- */
+struct m2m_tls_ctx;
+
+M2M_API struct m2m_tls_ctx *m2m_tls_ctx_new(struct m2m_tls_config *cfg, enum m2m_tls_role role,
+                                            enum m2m_transport transport,
+                                            struct m2m_error *err);
+M2M_API void m2m_tls_ctx_free(struct m2m_tls_ctx *ctx);
+/* The underlying SSL_CTX, for libevent, libcurl or libcoap integration. */
+M2M_API SSL_CTX *m2m_tls_ctx_ssl_ctx(struct m2m_tls_ctx *ctx);
+/* A new SSL for one connection. Clients pass the server name, sent as SNI (always). */
+M2M_API SSL *m2m_tls_ssl_new(struct m2m_tls_ctx *ctx, const char *server_name,
+                             struct m2m_error *err);
+
+/* ---- Per-connection results ---- */
+/* The peer identity the handshake proved: certificate flavour and identity, or
+ * flavour NONE with identity = the PSK identity. -1 before a finished handshake. */
+M2M_API M2M_MUST_CHECK int m2m_tls_peer(SSL *ssl, struct m2m_verified *out);
+/* 1 when the session was authenticated with a PSK. */
+M2M_API int m2m_tls_is_psk(SSL *ssl);
+/* The reason the handshake failed inside our verification or PSK lookup, if it did. */
+M2M_API const struct m2m_error *m2m_tls_ssl_error(SSL *ssl);
+/* RFC 5705 keying-material export without context (DESIGN.md section 3). */
+M2M_API M2M_MUST_CHECK int m2m_tls_export(SSL *ssl, const char *label, unsigned char *out,
+                                          size_t len, struct m2m_error *err);
+
+/* ---- Blocking helpers on a connected socket (CLI, tests) ---- */
+/* Runs the handshake on fd (TCP, or a connected UDP socket for DTLS) within the config's
+ * timeout. On failure err says why (verification errors keep their M2M_E_CERT_* code). */
+M2M_API M2M_MUST_CHECK int m2m_tls_handshake_fd(SSL *ssl, int fd, struct m2m_error *err);
+
+#endif

@@ -1,0 +1,35 @@
+/* m2msec: the command-line tool. Uses only the public API. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cli_command commands[] = {
+    {"derive", "compute KeID, Km, Kpsa, KmID and GBA keys from their inputs", cmd_derive},
+    {"pki", "create CAs, certificates of every oneM2M flavour, and CRLs", cmd_pki},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: m2msec <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun 'm2msec <command> --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "m2msec: unknown command '%s' (see m2msec --help)\n", argv[1]);
+    return 2;
+}
