@@ -73,6 +73,25 @@ M2M_API struct m2m_secret *m2m_gba_ks_naf(const struct m2m_secret *ks, const uns
                                           const unsigned char ua_id[M2M_GBA_UA_ID_LEN],
                                           struct m2m_error *err);
 
+/* ---- Milenage (3GPP TS 35.206), the USIM algorithm set the GBA framework runs on ---- */
+struct m2m_milenage_out {
+    unsigned char mac_a[8];   /* f1 */
+    unsigned char mac_s[8];   /* f1* */
+    unsigned char res[8];     /* f2 */
+    unsigned char ck[16];     /* f3 */
+    unsigned char ik[16];     /* f4 */
+    unsigned char ak[6];      /* f5 */
+    unsigned char ak_star[6]; /* f5* */
+};
+/* OPc = E_K(OP) XOR OP. */
+M2M_API M2M_MUST_CHECK int m2m_milenage_opc(const unsigned char k[16], const unsigned char op[16],
+                                            unsigned char opc[16], struct m2m_error *err);
+/* All functions at once; out holds key material: wipe it with m2m_wipe after use. */
+M2M_API M2M_MUST_CHECK int m2m_milenage(const unsigned char k[16], const unsigned char opc[16],
+                                        const unsigned char rand[16], const unsigned char sqn[6],
+                                        const unsigned char amf[2],
+                                        struct m2m_milenage_out *out, struct m2m_error *err);
+
 /* ---- AES key wrap through OpenSSL's EVP wrap ciphers ---- */
 /* RFC 3394 (pad = 0: input a multiple of 8, at least 16 bytes) or RFC 5649 (pad = 1).
  * kek is 16, 24 or 32 bytes. out needs in_len + 8 (+7 for padding) bytes. */
