@@ -16,6 +16,7 @@ pkgs=(
   libinih-dev
   libcmocka-dev
   python3
+  iproute2
 )
 
 missing=()

@@ -66,6 +66,15 @@ enum m2m_errcode {
     M2M_E_TLS_EXPORT,
     M2M_E_TLS_WANT_IO,        /* not an error: the non-blocking operation must be retried */
     M2M_E_TIMEOUT,
+    /* messages */
+    M2M_E_BAD_MESSAGE,        /* malformed JSON, wrong member types, out-of-range values */
+    M2M_E_TOO_LARGE,          /* a body or field over its limit */
+    /* store */
+    M2M_E_STORE,           /* the database failed (I/O, corruption, busy, schema) */
+    M2M_E_STORE_NOT_FOUND, /* no record with that id */
+    M2M_E_STORE_EXISTS,    /* a record with that id (or unique key) already exists */
+    M2M_E_STORE_EXPIRED,   /* the key exists but its lifetime is over */
+    M2M_E_STORE_REVOKED,   /* the key exists but was revoked */
     /* generic */
     M2M_E_NOMEM,
     M2M_E_INTERNAL,

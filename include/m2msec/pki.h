@@ -18,7 +18,26 @@
  *   NODE_ID - the M2M-Node-ID
  *   CSE_ID  - the CSE's public domain name, from a dNSName entry
  *   AE_ID   - the full URI of the Absolute AE-ID, from a URI entry
- *   FQDN    - an MEF's or MAF's FQDN, from a dNSName or URI entry */
+ *   FQDN    - an MEF's or MAF's FQDN, from a dNSName or URI entry
+ *
+ * How each identity is carried [m2m choices where TS-0003 10.1.1 leaves it open]:
+ *   DEVICE  - otherName: type-id = the Device Indication arc or an arc below it, value =
+ *             UTF8String of the remaining arcs ("100.3030.10011"); the identity is the two
+ *             joined by '.'. Or a URI entry starting with "urn:dev:".
+ *   NODE_ID - TS-0003 10.1.1.8 says only "the Node-ID as defined in TS-0001"; TS-0001 7.1.5
+ *             gives OIDs (annex H) and IMEIs as examples. An OID-based M2M-Node-ID under the
+ *             Device Indication arc is carried as the device otherName above; any other
+ *             Node-ID is carried as a URI entry (e.g. "urn:dev:...", "urn:gsma:imei:...").
+ *   CSE_ID  - dNSName only.
+ *   AE_ID   - URI only, with an authority ("onem2m://sp.example.com/CSE1/Cabc", the form
+ *             m2m_id_ae_uri writes), since the issuing CA's nameConstraints must cover its host (TS-0003 10.1.1.5): unless the
+ *             profile is relaxed, the certificate that signed an AE-ID certificate must carry
+ *             nameConstraints with a permitted dNSName or URI subtree covering that host.
+ *   FQDN    - dNSName, or a URI entry (then the identity is the whole URI).
+ * Comparison is exact and case-sensitive, except dNSName entries (ASCII case-insensitive).
+ * A configured identity containing '*' is refused (M2M_E_CERT_WILDCARD); a SAN entry
+ * containing '*' never matches, and when only such entries could have matched the error
+ * is M2M_E_CERT_WILDCARD. The subject CN is never consulted. */
 enum m2m_flavour {
     M2M_FLAVOUR_NONE = 0,
     M2M_FLAVOUR_DEVICE,
@@ -35,6 +54,9 @@ M2M_API M2M_MUST_CHECK int m2m_flavour_parse(const char *name, enum m2m_flavour 
                                              struct m2m_error *err);
 
 #define M2M_IDENTITY_MAX 512
+
+/* The M2M Device Indication arc of TS-0001 annex H.3 (0 2 481 1). */
+#define M2M_DEVICE_ARC_DEFAULT "0.2.481.1"
 
 /* What a successful verification proved. */
 struct m2m_verified {
@@ -79,6 +101,10 @@ M2M_API M2M_MUST_CHECK int m2m_trust_add_crl(struct m2m_trust *t, X509_CRL *crl,
 /* The oneM2M profile checks (P-256 keys, ECDSA-SHA256 signatures, keyUsage with
  * digitalSignature) are on by default; this turns them off for this set only. */
 M2M_API void m2m_trust_insecure_relax_profile(struct m2m_trust *t);
+/* The Device Indication arc device (and OID Node-ID) otherNames must lie under; the
+ * default is M2M_DEVICE_ARC_DEFAULT. arc is a dotted OID. */
+M2M_API M2M_MUST_CHECK int m2m_trust_set_device_arc(struct m2m_trust *t, const char *arc,
+                                                    struct m2m_error *err);
 /* Verify at a fixed time instead of now (0 = now). */
 M2M_API void m2m_trust_set_time(struct m2m_trust *t, time_t at);
 M2M_API size_t m2m_trust_anchor_count(const struct m2m_trust *t);
@@ -95,8 +121,9 @@ M2M_API M2M_MUST_CHECK int m2m_verify_cert(const struct m2m_trust *t, X509 *leaf
                                            const char *expected, struct m2m_verified *out,
                                            struct m2m_error *err);
 
-/* Every identity of the flavour a certificate carries (no verification); the caller frees
- * the array and each string with free(). Returns the count, or -1 with err set. */
+/* Every identity of the flavour a certificate carries (no verification; otherNames under
+ * M2M_DEVICE_ARC_DEFAULT; wildcard entries left out); the caller frees the array and each
+ * string with free(). Returns the count, or -1 with err set. */
 M2M_API int m2m_cert_identities(X509 *cert, enum m2m_flavour flavour, char ***ids,
                                 struct m2m_error *err);
 
@@ -130,10 +157,20 @@ struct m2m_cert_spec {
     int insecure_no_digsig;       /* keyUsage without digitalSignature */
     int insecure_not_ca;          /* a "CA" without basicConstraints CA:TRUE */
     int insecure_cn_only;         /* identity only in the subject CN, no SAN */
+    /* Device / OID Node-ID identities: the otherName type-id arc (NULL = default). */
+    const char *device_arc;
+    int insecure_wildcard;        /* allow '*' in the identity */
 };
 
 /* Creates a key of spec->key_type and a certificate signed by issuer (NULL = self-signed).
- * Serial numbers are random 128-bit. */
+ * Serial numbers are random 128-bit. CAs get basicConstraints CA:TRUE (critical, with the
+ * path length), keyUsage keyCertSign, cRLSign and digitalSignature (critical; TS-0003
+ * 10.1.1.1 asks digitalSignature of every certificate), and for each permitted_dns entry a
+ * permitted dNSName subtree plus the URI subtrees "host" and ".host" (the same names, since a
+ * URI constraint without a leading dot matches that host only). Note that OpenSSL refuses
+ * URIs without "scheme://" (urn:dev:...) below a CA with URI constraints. End entities get
+ * keyUsage digitalSignature (critical), extendedKeyUsage serverAuth and clientAuth, and the
+ * SAN entry of their flavour. */
 M2M_API M2M_MUST_CHECK int m2m_pki_issue(const struct m2m_cert_spec *spec,
                                          const struct m2m_credential *issuer,
                                          EVP_PKEY **key_out, X509 **cert_out,

@@ -67,6 +67,13 @@ static const struct errdef errtab[M2M_E__COUNT] = {
     [M2M_E_TLS_EXPORT] = {M2M_CAT_CRYPTO, "tls-export", "keying material export failed"},
     [M2M_E_TLS_WANT_IO] = {M2M_CAT_OK, "want-io", "operation would block"},
     [M2M_E_TIMEOUT] = {M2M_CAT_IO, "timeout", "timed out"},
+    [M2M_E_BAD_MESSAGE] = {M2M_CAT_PROTOCOL, "bad-message", "malformed message"},
+    [M2M_E_TOO_LARGE] = {M2M_CAT_PROTOCOL, "too-large", "message too large"},
+    [M2M_E_STORE] = {M2M_CAT_IO, "store", "store error"},
+    [M2M_E_STORE_NOT_FOUND] = {M2M_CAT_USAGE, "store-not-found", "no such record"},
+    [M2M_E_STORE_EXISTS] = {M2M_CAT_USAGE, "store-exists", "record already exists"},
+    [M2M_E_STORE_EXPIRED] = {M2M_CAT_VERIFY, "store-expired", "key has expired"},
+    [M2M_E_STORE_REVOKED] = {M2M_CAT_VERIFY, "store-revoked", "key has been revoked"},
     [M2M_E_NOMEM] = {M2M_CAT_NOMEM, "nomem", "out of memory"},
     [M2M_E_INTERNAL] = {M2M_CAT_INTERNAL, "internal", "internal error"},
 };

@@ -35,11 +35,13 @@ free_port() {
   python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1]=="udp" else socket.SOCK_STREAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "${1:-tcp}"
 }
 
-# wait_for_port PORT [TRIES]: bounded wait until a TCP listener accepts on 127.0.0.1.
+# wait_for_port PORT [tcp|udp] [TRIES]: bounded wait until something listens on the port.
+# It never connects, so servers that accept a single connection are not disturbed.
 wait_for_port() {
-  local port=$1 tries=${2:-100}
+  local port=$1 proto=${2:-tcp} tries=${3:-200} flag=-Hltn
+  [ "$proto" = udp ] && flag=-Hlun
   while [ "$tries" -gt 0 ]; do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    ss "$flag" "sport = :$port" | grep -q . && return 0
     sleep 0.05; tries=$((tries - 1))
   done
   return 1
