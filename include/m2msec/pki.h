@@ -58,10 +58,13 @@ M2M_API M2M_MUST_CHECK int m2m_flavour_parse(const char *name, enum m2m_flavour 
 /* The M2M Device Indication arc of TS-0001 annex H.3 (0 2 481 1). */
 #define M2M_DEVICE_ARC_DEFAULT "0.2.481.1"
 
+#define M2M_TRUST_NAME_MAX 64
+
 /* What a successful verification proved. */
 struct m2m_verified {
     enum m2m_flavour flavour;
     char identity[M2M_IDENTITY_MAX];
+    char trust_set[M2M_TRUST_NAME_MAX]; /* name of the trust set it chained to ("" unnamed) */
 };
 
 /* ---- Own credential: private key, certificate, optional chain ---- */
@@ -105,6 +108,11 @@ M2M_API void m2m_trust_insecure_relax_profile(struct m2m_trust *t);
  * default is M2M_DEVICE_ARC_DEFAULT. arc is a dotted OID. */
 M2M_API M2M_MUST_CHECK int m2m_trust_set_device_arc(struct m2m_trust *t, const char *arc,
                                                     struct m2m_error *err);
+/* Names the set (e.g. "manufacturer-acme", "enterprise-x"), so that a verification can say
+ * which of several sets a certificate chained to (SPEC.md section 6). */
+M2M_API M2M_MUST_CHECK int m2m_trust_set_name(struct m2m_trust *t, const char *name,
+                                              struct m2m_error *err);
+M2M_API const char *m2m_trust_name(const struct m2m_trust *t);
 /* Verify at a fixed time instead of now (0 = now). */
 M2M_API void m2m_trust_set_time(struct m2m_trust *t, time_t at);
 M2M_API size_t m2m_trust_anchor_count(const struct m2m_trust *t);

@@ -36,8 +36,19 @@ M2M_API void m2m_tls_config_set_credential(struct m2m_tls_config *cfg,
 /* Anchors the peer's certificate must chain to. Takes a reference. */
 M2M_API void m2m_tls_config_set_trust(struct m2m_tls_config *cfg, struct m2m_trust *trust);
 /* Expected peer certificate flavour and identity. expected == NULL accepts any identity of
- * that flavour (the verified one is reported by m2m_tls_peer). */
+ * that flavour (the verified one is reported by m2m_tls_peer). A client that sets no peer
+ * expects an FQDN certificate for the name it sends as SNI; a server that verifies client
+ * certificates (a trust set is configured) must set the flavour. */
 M2M_API M2M_MUST_CHECK int m2m_tls_config_set_peer(struct m2m_tls_config *cfg,
+                                                   enum m2m_flavour flavour,
+                                                   const char *expected, struct m2m_error *err);
+/* Accepts one more kind of peer: a certificate of `flavour` chaining to `trust`, proving
+ * `expected` (NULL: any identity of the flavour). Kinds are tried in order, the one set by
+ * m2m_tls_config_set_trust/_set_peer first; the first that verifies wins, and
+ * m2m_tls_peer reports its identity and the trust set's name. For servers that accept
+ * several classes of clients (an MEF's enrolees and targets, an Entity B's peers). */
+M2M_API M2M_MUST_CHECK int m2m_tls_config_add_peer(struct m2m_tls_config *cfg,
+                                                   struct m2m_trust *trust,
                                                    enum m2m_flavour flavour,
                                                    const char *expected, struct m2m_error *err);
 /* Server: require a client certificate (default on when a trust set is configured). */
@@ -65,6 +76,15 @@ M2M_API SSL_CTX *m2m_tls_ctx_ssl_ctx(struct m2m_tls_ctx *ctx);
 /* A new SSL for one connection. Clients pass the server name, sent as SNI (always). */
 M2M_API SSL *m2m_tls_ssl_new(struct m2m_tls_ctx *ctx, const char *server_name,
                              struct m2m_error *err);
+/* Applies a config to an SSL_CTX created elsewhere (libcurl's CURLOPT_SSL_CTX_FUNCTION,
+ * libcoap): versions, suites, credential, oneM2M verification, PSK and DTLS cookie
+ * callbacks. The SSL_CTX keeps a reference to cfg. Clients must still send SNI. */
+M2M_API M2M_MUST_CHECK int m2m_tls_setup_ssl_ctx(SSL_CTX *sctx, struct m2m_tls_config *cfg,
+                                                 enum m2m_tls_role role,
+                                                 enum m2m_transport transport,
+                                                 struct m2m_error *err);
+/* Server: the SNI host name the client sent, or NULL. */
+M2M_API const char *m2m_tls_server_name(SSL *ssl);
 
 /* ---- Per-connection results ---- */
 /* The peer identity the handshake proved: certificate flavour and identity, or
@@ -80,7 +100,9 @@ M2M_API M2M_MUST_CHECK int m2m_tls_export(SSL *ssl, const char *label, unsigned 
 
 /* ---- Blocking helpers on a connected socket (CLI, tests) ---- */
 /* Runs the handshake on fd (TCP, or a connected UDP socket for DTLS) within the config's
- * timeout. On failure err says why (verification errors keep their M2M_E_CERT_* code). */
+ * timeout. On failure err says why (verification errors keep their M2M_E_CERT_* code).
+ * With SSL_MODE_ASYNC, a PSK lookup may pause its ASYNC_JOB after registering wake-up fds
+ * in the job's ASYNC_WAIT_CTX; the helper waits on them and resumes the handshake. */
 M2M_API M2M_MUST_CHECK int m2m_tls_handshake_fd(SSL *ssl, int fd, struct m2m_error *err);
 
 #endif

@@ -27,6 +27,7 @@ struct m2m_trust {
     int relax_profile;
     time_t at;
     char device_arc[PKI_ARC_MAX]; /* dotted M2M Device Indication arc */
+    char name[M2M_TRUST_NAME_MAX]; /* the operator's name for this set, reported on success */
 };
 
 /* ---- load.c ---- */

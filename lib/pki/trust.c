@@ -160,3 +160,21 @@ size_t m2m_trust_anchor_count(const struct m2m_trust *t)
             n++;
     return n;
 }
+
+int m2m_trust_set_name(struct m2m_trust *t, const char *name, struct m2m_error *err)
+{
+    int rc = -1;
+
+    M2M_ENSURE_ARG(t != NULL && name != NULL);
+    M2M_ENSURE(strlen(name) < sizeof(t->name), M2M_E_INVALID_ARG, "trust set name longer than %zu",
+               sizeof(t->name) - 1);
+    memcpy(t->name, name, strlen(name) + 1);
+    rc = 0;
+out:
+    return rc;
+}
+
+const char *m2m_trust_name(const struct m2m_trust *t)
+{
+    return t->name;
+}

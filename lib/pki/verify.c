@@ -1,6 +1,7 @@
 /* oneM2M verification of a peer certificate (TS-0003 V3 8.2.2.2; SPEC.md section 2):
  * RFC 5280 path validation against the configured anchors only, the 10.1.1 profile, then
  * the identity check of the flavour. */
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -107,6 +108,7 @@ int m2m_verify_cert(const struct m2m_trust *t, X509 *leaf, STACK_OF(X509) *untru
     M2M_GUARD(pki_check_identity(leaf, flavour, t->device_arc, expected, &v, err));
     if (flavour == M2M_FLAVOUR_AE_ID && !t->relax_profile)
         M2M_GUARD(pki_check_ae_constraints(path, v.identity, err));
+    snprintf(v.trust_set, sizeof(v.trust_set), "%s", t->name);
     if (out != NULL)
         *out = v;
     rc = 0;
