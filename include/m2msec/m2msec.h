@@ -10,5 +10,7 @@
 #include <m2msec/id.h>
 #include <m2msec/pki.h>
 #include <m2msec/tls.h>
+#include <m2msec/proto.h>
+#include <m2msec/store.h>
 
 #endif

@@ -20,7 +20,7 @@ static const char sigalgs[] = "ECDSA+SHA256";
 
 static int wants_cert_suites(const struct m2m_tls_config *cfg, enum m2m_tls_role role)
 {
-    return role == M2M_TLS_CLIENT ? cfg->trust != NULL : cfg->cred != NULL;
+    return role == M2M_TLS_CLIENT ? (cfg->trust != NULL || cfg->n_peers > 0) : cfg->cred != NULL;
 }
 
 static int wants_psk_suites(const struct m2m_tls_config *cfg, enum m2m_tls_role role)
