@@ -35,28 +35,36 @@ struct sqlite_be {
 
 /* Creates the file 0600 before SQLite sees it (SQLite gives the -wal and -shm files the
  * database file's mode), and narrows the mode of an existing file: it holds sealed keys,
- * enrolee lists and the audit log. */
+ * enrolee lists and the audit log.
+ * An existing file is never opened here: closing any descriptor of a file drops every POSIX
+ * lock this process holds on it, including those of SQLite connections already open on the
+ * same database (a second store in this process, e.g. the writer's), after which another
+ * process could take the database for unused and remove its WAL. */
 static int prepare_file(const char *path, struct m2m_error *err)
 {
     struct stat st;
-    int fd, rc = -1;
+    int fd;
 
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, FILE_MODE);
-    if (fd < 0)
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, FILE_MODE);
+    if (fd >= 0) {
+        /* New and empty: no connection of this process can hold a lock on it yet. */
+        if (fchmod(fd, FILE_MODE) != 0) {
+            m2m_error_set_errno(err, M2M_E_FILE_MODE, "chmod 600 %s", path);
+            close(fd);
+            return -1;
+        }
+        close(fd);
+        return 0;
+    }
+    if (errno != EEXIST)
         return m2m_error_set_errno(err, M2M_E_IO, "store %s", path);
-    if (fstat(fd, &st) != 0) {
-        m2m_error_set_errno(err, M2M_E_IO, "stat %s", path);
-        goto out;
-    }
-    M2M_ENSURE(S_ISREG(st.st_mode), M2M_E_IO, "store %s is not a regular file", path);
-    if ((st.st_mode & 07777) != FILE_MODE && fchmod(fd, FILE_MODE) != 0) {
-        m2m_error_set_errno(err, M2M_E_FILE_MODE, "chmod 600 %s", path);
-        goto out;
-    }
-    rc = 0;
-out:
-    close(fd);
-    return rc;
+    if (lstat(path, &st) != 0)
+        return m2m_error_set_errno(err, M2M_E_IO, "stat %s", path);
+    if (!S_ISREG(st.st_mode))
+        return m2m_error_set(err, M2M_E_IO, "store %s is not a regular file", path);
+    if ((st.st_mode & 07777) != FILE_MODE && chmod(path, FILE_MODE) != 0)
+        return m2m_error_set_errno(err, M2M_E_FILE_MODE, "chmod 600 %s", path);
+    return 0;
 }
 
 /* The -wal and -shm files may predate this process with another mode. */

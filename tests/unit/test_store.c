@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sys/wait.h>
 #include <sqlite3.h>
 
 #include <m2msec/crypto.h>
@@ -532,6 +533,41 @@ static void test_error_codes(void **state)
     assert_int_equal(m2m_errcode_category(M2M_E_STORE), M2M_CAT_IO);
 }
 
+/* Two stores on one database in one process (a daemon's reader and writer), then another
+ * process opens and closes it: the first two must still hold their locks, so that process
+ * must not take itself for the last user and remove the WAL under them. */
+static void test_second_store_keeps_locks(void **state)
+{
+    struct fx *f = *state;
+    struct m2m_error err;
+    struct m2m_store *second = m2m_store_open(f->url, f->kek, &err);
+    struct m2m_store_target t = {.target_id = "maf.example.com"};
+    char wal[400];
+    struct stat st;
+    pid_t pid;
+    int status;
+
+    assert_non_null(second);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        sqlite3 *db = NULL;
+        int ok = sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+                 sqlite3_exec(db, "INSERT INTO target VALUES('x.example.com', NULL, 0)", NULL, NULL,
+                                  NULL) == SQLITE_OK;
+        sqlite3_close(db);
+        _exit(ok ? 0 : 1);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    snprintf(wal, sizeof(wal), "%s-wal", f->path);
+    assert_int_equal(stat(wal, &st), 0);
+    assert_int_equal(m2m_store_target_add(second, &t, NULL, &err), 0);
+    assert_int_equal(m2m_store_target_get(f->s, "maf.example.com", &t, NULL, &err), 0);
+    assert_int_equal(m2m_store_target_get(f->s, "x.example.com", &t, NULL, &err), 0);
+    m2m_store_close(second);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +580,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sealed_row_moved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_or_no_kek, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampered_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_store_keeps_locks, setup, teardown),
         cmocka_unit_test(test_error_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

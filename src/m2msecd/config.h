@@ -1,0 +1,63 @@
+/* m2msecd configuration: an INI file (sample in conf/m2msecd.conf). */
+#ifndef M2MSECD_CONFIG_H
+#define M2MSECD_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <m2msec/pki.h>
+
+#define CONF_MAX_TRUST 16
+#define CONF_MAX_FLAVOURS 5
+
+struct trust_conf {
+    char name[M2M_TRUST_NAME_MAX];
+    char anchors[PATH_MAX];
+    char crls[PATH_MAX];
+    enum m2m_flavour flavours[CONF_MAX_FLAVOURS];
+    size_t n_flavours;
+    char device_arc[64];
+    bool relax_profile;
+};
+
+struct listen_conf {
+    char address[64];
+    unsigned short port;
+};
+
+struct mef_conf {
+    bool enabled;
+    char fqdn[256];
+    struct listen_conf listen;
+    char cert[PATH_MAX], key[PATH_MAX], chain[PATH_MAX];
+    char sp_id[260];
+    char in_cse_id[130];
+    int64_t ke_lifetime;
+    int64_t root_credential_lifetime;
+    bool psk; /* accept PSK enrolees and PSK targets */
+    char trust[CONF_MAX_TRUST][M2M_TRUST_NAME_MAX]; /* names of [trust.*] sets; empty: all */
+    size_t n_trust;
+};
+
+struct daemon_conf {
+    char path[PATH_MAX];
+    char store[PATH_MAX + 8];
+    char kek_file[PATH_MAX];
+    int workers;
+    char log_level[16];
+    char user[64];
+    int timeout_ms;
+    int max_connections;
+    size_t max_body;
+    struct trust_conf trust[CONF_MAX_TRUST];
+    size_t n_trust;
+    struct mef_conf mef;
+};
+
+/* Parses and checks the file; on failure writes one line naming the file, line and
+ * problem into errbuf. */
+int config_load(const char *path, struct daemon_conf *c, char *errbuf, size_t errsz);
+const struct trust_conf *config_trust(const struct daemon_conf *c, const char *name);
+
+#endif

@@ -1,0 +1,284 @@
+/* m2msecd: the m2msec daemon. One or more roles per process, INI configuration, logs on
+ * stderr, SIGTERM drains and exits, SIGHUP reloads trust anchors and CRLs. With workers > 1
+ * the parent forks that many workers sharing the listening port (SO_REUSEPORT), restarts a
+ * worker that dies, and relays signals. */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include <m2msec/crypto.h>
+#include <m2msec/net.h>
+
+#include "config.h"
+#include "log.h"
+#include "service.h"
+
+#define DRAIN_MAX_MS 10000
+
+struct worker {
+    struct event_base *base;
+    struct mef_service *mef;
+    const struct daemon_conf *conf;
+    struct event *sigterm, *sigint, *sighup, *drain_tick;
+    int drain_left_ms;
+};
+
+static const char USAGE[] =
+    "usage: m2msecd -c FILE [--log-format text|json] [--check]\n"
+    "  -c, --config FILE   INI configuration (see conf/m2msecd.conf)\n"
+    "  --log-format F      text (default) or json lines on stderr\n"
+    "  --check             validate the configuration and the files it names, then exit\n";
+
+static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    struct timeval tv = {0, 100000};
+
+    (void)fd, (void)what;
+    w->drain_left_ms -= 100;
+    if (mef_service_connections(w->mef) == 0 || w->drain_left_ms <= 0) {
+        event_base_loopexit(w->base, NULL);
+        return;
+    }
+    evtimer_add(w->drain_tick, &tv);
+}
+
+static void on_term(evutil_socket_t sig, short what, void *arg)
+{
+    struct worker *w = arg;
+    struct timeval tv = {0, 0};
+
+    (void)what;
+    if (w->drain_tick != NULL && evtimer_pending(w->drain_tick, NULL))
+        return;
+    log_msg(LOG_INFO, "signal %d: draining %d connections", (int)sig,
+            mef_service_drain(w->mef));
+    w->drain_left_ms = DRAIN_MAX_MS;
+    w->drain_tick = evtimer_new(w->base, on_drain_tick, w);
+    evtimer_add(w->drain_tick, &tv);
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+    struct worker *w = arg;
+    char errbuf[512];
+
+    (void)sig, (void)what;
+    if (mef_service_reload(w->mef, errbuf, sizeof(errbuf)) != 0)
+        log_msg(LOG_ERROR, "%s", errbuf);
+    else
+        log_msg(LOG_INFO, "reloaded trust anchors and CRLs");
+}
+
+/* Optional: run as an unprivileged user once keys, files and sockets are open. */
+static int drop_privileges(const char *user)
+{
+    struct passwd *pw;
+
+    if (user[0] == '\0' || getuid() != 0)
+        return 0;
+    pw = getpwnam(user);
+    if (pw == NULL || setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
+        setuid(pw->pw_uid) != 0) {
+        log_msg(LOG_ERROR, "cannot switch to user '%s'", user);
+        return -1;
+    }
+    return 0;
+}
+
+static int run_worker(const struct daemon_conf *conf, const struct m2m_secret *kek, int reuseport)
+{
+    struct worker w;
+    char errbuf[512];
+    int rc = 1;
+
+    memset(&w, 0, sizeof(w));
+    w.conf = conf;
+    w.base = event_base_new();
+    if (w.base == NULL) {
+        log_msg(LOG_ERROR, "event base");
+        return 1;
+    }
+    w.mef = mef_service_new(w.base, conf, kek, reuseport, errbuf, sizeof(errbuf));
+    if (w.mef == NULL) {
+        log_msg(LOG_ERROR, "%s", errbuf);
+        goto out;
+    }
+    if (drop_privileges(conf->user) != 0)
+        goto out;
+    w.sigterm = evsignal_new(w.base, SIGTERM, on_term, &w);
+    w.sigint = evsignal_new(w.base, SIGINT, on_term, &w);
+    w.sighup = evsignal_new(w.base, SIGHUP, on_hup, &w);
+    evsignal_add(w.sigterm, NULL);
+    evsignal_add(w.sigint, NULL);
+    evsignal_add(w.sighup, NULL);
+    log_msg(LOG_INFO, "mef %s listening on %s:%u", conf->mef.fqdn, conf->mef.listen.address,
+            mef_service_port(w.mef));
+    event_base_dispatch(w.base);
+    log_msg(LOG_INFO, "stopped");
+    rc = 0;
+out:
+    mef_service_free(w.mef);
+    if (w.sigterm)
+        event_free(w.sigterm);
+    if (w.sigint)
+        event_free(w.sigint);
+    if (w.sighup)
+        event_free(w.sighup);
+    if (w.drain_tick)
+        event_free(w.drain_tick);
+    event_base_free(w.base);
+    return rc;
+}
+
+/* ---- the parent of several workers ---- */
+
+static volatile sig_atomic_t got_signal;
+
+static void note_signal(int sig)
+{
+    got_signal = sig;
+}
+
+static pid_t spawn(const struct daemon_conf *conf, const struct m2m_secret *kek)
+{
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        _exit(run_worker(conf, kek, 1));
+    }
+    return pid;
+}
+
+static int supervise(const struct daemon_conf *conf, const struct m2m_secret *kek)
+{
+    pid_t pids[64];
+    int n = conf->workers, alive = 0;
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = note_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    for (int i = 0; i < n; i++)
+        if ((pids[i] = spawn(conf, kek)) > 0)
+            alive++;
+    while (alive > 0) {
+        int status;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid < 0 && errno == EINTR) {
+            int sig = got_signal;
+            got_signal = 0;
+            for (int i = 0; i < n; i++)
+                if (pids[i] > 0)
+                    kill(pids[i], sig);
+            if (sig == SIGTERM || sig == SIGINT)
+                n = -n; /* no restarts from now on */
+            continue;
+        }
+        if (pid < 0)
+            break;
+        for (int i = 0; i < (n < 0 ? -n : n); i++)
+            if (pids[i] == pid) {
+                pids[i] = -1;
+                alive--;
+                if (n > 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+                    log_msg(LOG_WARN, "worker %d ended (status %d); restarting", (int)pid,
+                            status);
+                    sleep(1);
+                    if ((pids[i] = spawn(conf, kek)) > 0)
+                        alive++;
+                }
+            }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"log-format", required_argument, NULL, 'f'},
+        {"check", no_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct daemon_conf *conf = calloc(1, sizeof(*conf));
+    const char *path = NULL;
+    struct m2m_secret *kek = NULL;
+    struct m2m_error err;
+    enum log_level level = LOG_INFO;
+    char errbuf[600];
+    int json = 0, check_only = 0, c, rc = 1;
+
+    while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': path = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+                fprintf(stderr, "m2msecd: --log-format is text or json\n");
+                return 2;
+            }
+            json = strcmp(optarg, "json") == 0;
+            break;
+        case 'k': check_only = 1; break;
+        case 'h': fputs(USAGE, stdout); free(conf); return 0;
+        default: fputs(USAGE, stderr); free(conf); return 2;
+        }
+    }
+    if (path == NULL || optind != argc || conf == NULL) {
+        fputs(USAGE, stderr);
+        free(conf);
+        return 2;
+    }
+    if (config_load(path, conf, errbuf, sizeof(errbuf)) != 0) {
+        fprintf(stderr, "m2msecd: %s\n", errbuf);
+        goto out;
+    }
+    if (log_level_parse(conf->log_level, &level) != 0) {
+        fprintf(stderr, "m2msecd: %s: log_level must be error, warn, info or debug\n", path);
+        goto out;
+    }
+    log_setup("mef", level, json);
+    if ((kek = m2m_kek_load(conf->kek_file, &err)) == NULL) {
+        log_msg(LOG_ERROR, "key-encryption key: %s", err.msg);
+        goto out;
+    }
+    if (m2m_net_init_threads(&err) != 0) {
+        log_msg(LOG_ERROR, "%s", err.msg);
+        goto out;
+    }
+    if (check_only) {
+        struct event_base *base = event_base_new();
+        struct mef_service *s = base ? mef_service_new(base, conf, kek, 0, errbuf, sizeof(errbuf))
+                                     : NULL;
+        if (s == NULL)
+            log_msg(LOG_ERROR, "%s", base ? errbuf : "event base");
+        else
+            printf("m2msecd: %s is valid\n", path);
+        rc = s == NULL;
+        mef_service_free(s);
+        if (base)
+            event_base_free(base);
+        goto out;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    rc = conf->workers > 1 ? supervise(conf, kek) : run_worker(conf, kek, 0);
+out:
+    m2m_secret_free(kek);
+    free(conf);
+    return rc;
+}

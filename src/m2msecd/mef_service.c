@@ -1,0 +1,316 @@
+/* The MEF role on HTTPS: the transport side of lib/role/mef (what the TLS session proved,
+ * its exporter) and the durable-write hand-off to the writer thread. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <m2msec/mef.h>
+#include <m2msec/net.h>
+#include <m2msec/pki.h>
+#include <m2msec/tls.h>
+
+#include "log.h"
+#include "service.h"
+
+struct mef_service {
+    struct event_base *base;
+    const struct daemon_conf *conf;
+    struct m2m_mef *mef;
+    struct m2m_store *store; /* this loop's read connection */
+    struct m2m_writer *writer;
+    struct m2m_credential *cred;
+    struct m2m_tls_config *tlscfg;
+    struct m2m_tls_ctx *tls;
+    struct m2m_https_server *https;
+};
+
+/* A request waiting for its durable write. */
+struct pending {
+    struct mef_service *svc;
+    struct m2m_https_exchange *x;
+    struct m2m_mef_response resp;
+};
+
+static int export_cb(void *ctx, const char *label, unsigned char *out, size_t len,
+                     struct m2m_error *err)
+{
+    return m2m_tls_export(ctx, label, out, len, err);
+}
+
+static int load_trust(const struct trust_conf *tc, struct m2m_trust **out, struct m2m_error *err)
+{
+    struct m2m_trust *t = m2m_trust_new(err);
+
+    if (t == NULL)
+        return -1;
+    if (m2m_trust_set_name(t, tc->name, err) != 0 ||
+        m2m_trust_add_anchors(t, tc->anchors, err) != 0 ||
+        (tc->crls[0] && m2m_trust_add_crls(t, tc->crls, err) != 0) ||
+        (tc->device_arc[0] && m2m_trust_set_device_arc(t, tc->device_arc, err) != 0)) {
+        m2m_trust_free(t);
+        return -1;
+    }
+    if (tc->relax_profile)
+        m2m_trust_insecure_relax_profile(t);
+    *out = t;
+    return 0;
+}
+
+static int uses_trust(const struct mef_conf *m, const char *name)
+{
+    if (m->n_trust == 0)
+        return 1;
+    for (size_t i = 0; i < m->n_trust; i++)
+        if (strcmp(m->trust[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The TLS configuration: the MEF's FQDN certificate, every (trust set, flavour) class of
+ * client it accepts, and PSK sessions looked up in the store. */
+static struct m2m_tls_config *build_tls_config(struct mef_service *s, struct m2m_error *err)
+{
+    const struct daemon_conf *c = s->conf;
+    struct m2m_tls_config *cfg = m2m_tls_config_new(err);
+
+    if (cfg == NULL)
+        return NULL;
+    m2m_tls_config_set_credential(cfg, s->cred);
+    for (size_t i = 0; i < c->n_trust; i++) {
+        struct m2m_trust *t = NULL;
+        if (!uses_trust(&c->mef, c->trust[i].name))
+            continue;
+        if (load_trust(&c->trust[i], &t, err) != 0)
+            goto fail;
+        for (size_t f = 0; f < c->trust[i].n_flavours; f++)
+            if (m2m_tls_config_add_peer(cfg, t, c->trust[i].flavours[f], NULL, err) != 0) {
+                m2m_trust_free(t);
+                goto fail;
+            }
+        m2m_trust_free(t);
+    }
+    if (c->mef.psk)
+        m2m_tls_config_set_psk_server(cfg, m2m_mef_psk_lookup, s->store);
+    m2m_tls_config_set_timeout_ms(cfg, c->timeout_ms);
+    return cfg;
+fail:
+    m2m_tls_config_free(cfg);
+    return NULL;
+}
+
+static void send_response(struct m2m_https_exchange *x, struct m2m_mef_response *r)
+{
+    m2m_https_reply(x, r->http_status, r->rsc, r->body, r->close);
+}
+
+static void on_written(void *arg, int rc, const struct m2m_error *err)
+{
+    struct pending *p = arg;
+
+    if (rc != 0) {
+        log_msg(LOG_ERROR, "%s: not committed: %s", m2m_https_peer(p->x), err->msg);
+        m2m_https_reply_error(p->x, 500, M2M_RSC_INTERNAL_SERVER_ERROR,
+                              "the request could not be recorded; retry");
+    } else {
+        log_msg(LOG_INFO, "%s: %s", m2m_https_peer(p->x), p->resp.log);
+        send_response(p->x, &p->resp);
+    }
+    m2m_mef_response_clear(&p->resp);
+    free(p);
+}
+
+static void on_audit_written(void *arg, int rc, const struct m2m_error *err)
+{
+    struct m2m_mef_write *w = arg;
+
+    if (rc != 0)
+        log_msg(LOG_ERROR, "audit row not committed: %s", err->msg);
+    m2m_mef_write_free(w);
+}
+
+static int fill_session(SSL *ssl, struct m2m_mef_session *sess)
+{
+    struct m2m_verified v;
+
+    memset(sess, 0, sizeof(*sess));
+    if (ssl == NULL || m2m_tls_peer(ssl, &v) != 0)
+        return -1;
+    sess->is_psk = m2m_tls_is_psk(ssl) == 1;
+    if (sess->is_psk)
+        snprintf(sess->psk_identity, sizeof(sess->psk_identity), "%s", v.identity);
+    else
+        sess->cert = v;
+    sess->exporter = export_cb;
+    sess->exporter_ctx = ssl;
+    return 0;
+}
+
+/* Runs on the writer thread: only the write is touched there. */
+static int apply_pending(void *arg, struct m2m_store *store, struct m2m_error *err)
+{
+    struct pending *p = arg;
+
+    return m2m_mef_write_apply(p->resp.write, store, err);
+}
+
+static void on_request(void *arg, struct m2m_https_exchange *x)
+{
+    struct mef_service *s = arg;
+    struct m2m_mef_session sess;
+    struct m2m_mef_request req;
+    struct pending *p = calloc(1, sizeof(*p));
+    struct m2m_error err;
+
+    if (p == NULL) {
+        m2m_https_reply_error(x, 500, M2M_RSC_INTERNAL_SERVER_ERROR, "out of memory");
+        return;
+    }
+    memset(&req, 0, sizeof(req));
+    req.method = m2m_https_method(x);
+    req.path = m2m_https_path(x);
+    req.origin = m2m_https_header(x, M2M_HDR_ORIGIN);
+    req.body = m2m_https_body(x, &req.body_len);
+    req.session = fill_session(m2m_https_ssl(x), &sess) == 0 ? &sess : NULL;
+    m2m_mef_handle(s->mef, s->store, &req, &p->resp);
+    m2m_wipe(&sess, sizeof(sess));
+    p->svc = s;
+    p->x = x;
+    if (p->resp.write != NULL && p->resp.wait_for_write) {
+        /* DESIGN.md section 4: durable before the answer; on_written answers. */
+        if (m2m_writer_submit(s->writer, s->base, apply_pending, on_written, p, &err) == 0)
+            return;
+        log_msg(LOG_ERROR, "writer: %s", err.msg);
+        m2m_https_reply_error(x, 500, M2M_RSC_INTERNAL_SERVER_ERROR, "store unavailable");
+        m2m_mef_response_clear(&p->resp);
+        free(p);
+        return;
+    }
+    log_msg(p->resp.http_status >= 400 ? LOG_WARN : LOG_INFO, "%s %s %s: %s",
+            m2m_https_peer(x), req.method, req.path, p->resp.log);
+    send_response(x, &p->resp);
+    /* A refusal's audit row is committed after the answer. */
+    if (p->resp.write != NULL &&
+        m2m_writer_submit(s->writer, s->base, m2m_mef_write_apply, on_audit_written,
+                          p->resp.write, &err) == 0)
+        p->resp.write = NULL;
+    m2m_mef_response_clear(&p->resp);
+    free(p);
+}
+
+static int build_tls(struct mef_service *s, struct m2m_error *err)
+{
+    struct m2m_tls_config *cfg = build_tls_config(s, err);
+    struct m2m_tls_ctx *ctx;
+
+    if (cfg == NULL)
+        return -1;
+    ctx = m2m_tls_ctx_new(cfg, M2M_TLS_SERVER, M2M_TRANSPORT_TLS, err);
+    if (ctx == NULL) {
+        m2m_tls_config_free(cfg);
+        return -1;
+    }
+    if (s->https != NULL)
+        m2m_https_server_set_tls(s->https, ctx);
+    m2m_tls_ctx_free(s->tls);
+    m2m_tls_config_free(s->tlscfg);
+    s->tls = ctx;
+    s->tlscfg = cfg;
+    return 0;
+}
+
+static struct m2m_mef *build_mef(const struct daemon_conf *c, struct m2m_error *err)
+{
+    struct m2m_mef_config mc;
+
+    memset(&mc, 0, sizeof(mc));
+    snprintf(mc.fqdn, sizeof(mc.fqdn), "%s", c->mef.fqdn);
+    snprintf(mc.sp_id, sizeof(mc.sp_id), "%s", c->mef.sp_id);
+    snprintf(mc.in_cse_id, sizeof(mc.in_cse_id), "%s", c->mef.in_cse_id);
+    mc.default_ke_lifetime = c->mef.ke_lifetime;
+    mc.root_credential_lifetime = c->mef.root_credential_lifetime;
+    return m2m_mef_new(&mc, err);
+}
+
+struct mef_service *mef_service_new(struct event_base *base, const struct daemon_conf *conf,
+                                    const struct m2m_secret *kek, int reuseport, char *errbuf,
+                                    size_t errsz)
+{
+    struct mef_service *s = calloc(1, sizeof(*s));
+    struct m2m_https_config hc;
+    struct m2m_error err;
+
+    if (s == NULL) {
+        snprintf(errbuf, errsz, "out of memory");
+        return NULL;
+    }
+    s->base = base;
+    s->conf = conf;
+    m2m_error_clear(&err);
+    if ((s->mef = build_mef(conf, &err)) == NULL ||
+        (s->store = m2m_store_open(conf->store, kek, &err)) == NULL ||
+        (s->writer = m2m_writer_new(conf->store, kek, &err)) == NULL ||
+        (s->cred = m2m_credential_load(conf->mef.key, conf->mef.cert,
+                                       conf->mef.chain[0] ? conf->mef.chain : NULL, &err)) ==
+            NULL ||
+        build_tls(s, &err) != 0)
+        goto fail;
+    memset(&hc, 0, sizeof(hc));
+    hc.address = conf->mef.listen.address;
+    hc.port = conf->mef.listen.port;
+    hc.reuseport = reuseport;
+    hc.fd = -1;
+    hc.tls = s->tls;
+    hc.timeout_ms = conf->timeout_ms;
+    hc.max_body = conf->max_body;
+    hc.max_connections = conf->max_connections;
+    hc.handler = on_request;
+    hc.handler_arg = s;
+    if ((s->https = m2m_https_server_new(base, &hc, &err)) == NULL)
+        goto fail;
+    return s;
+fail:
+    snprintf(errbuf, errsz, "mef: %s", err.msg);
+    mef_service_free(s);
+    return NULL;
+}
+
+int mef_service_reload(struct mef_service *s, char *errbuf, size_t errsz)
+{
+    struct m2m_error err;
+
+    if (build_tls(s, &err) != 0) {
+        snprintf(errbuf, errsz, "mef reload: %s (keeping the previous anchors)", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+int mef_service_drain(struct mef_service *s)
+{
+    m2m_https_server_stop_accepting(s->https);
+    return m2m_https_server_connections(s->https);
+}
+
+int mef_service_connections(struct mef_service *s)
+{
+    return m2m_https_server_connections(s->https);
+}
+
+unsigned short mef_service_port(struct mef_service *s)
+{
+    return m2m_https_server_port(s->https);
+}
+
+void mef_service_free(struct mef_service *s)
+{
+    if (s == NULL)
+        return;
+    m2m_https_server_free(s->https);
+    m2m_writer_free(s->writer); /* finishes queued writes first */
+    m2m_tls_ctx_free(s->tls);
+    m2m_tls_config_free(s->tlscfg);
+    m2m_credential_free(s->cred);
+    m2m_store_close(s->store);
+    m2m_mef_free(s->mef);
+    free(s);
+}
