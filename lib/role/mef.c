@@ -25,6 +25,9 @@ struct m2m_mef *m2m_mef_new(const struct m2m_mef_config *cfg, struct m2m_error *
     }
     mef->cfg = *cfg;
     memcpy(mef->cfg.fqdn, fqdn, sizeof(fqdn));
+    /* The IN-CSE-ID is kept without its '/', as m2m_id_parse reports CSE-IDs. */
+    if (mef->cfg.in_cse_id[0] == '/')
+        memmove(mef->cfg.in_cse_id, mef->cfg.in_cse_id + 1, strlen(mef->cfg.in_cse_id));
     if (mef->cfg.default_ke_lifetime <= 0)
         mef->cfg.default_ke_lifetime = 30 * 86400;
     if (mef->cfg.root_credential_lifetime <= 0)

@@ -41,10 +41,11 @@ static int resolve_target(struct m2m_mef *mef, const char *origin, struct target
     if (id.kind == M2M_ID_CSE) {
         /* A CSE-ID certificate carries the CSE's public domain name (TS-0001 6.5.1.1). */
         bool in = mef->cfg.in_cse_id[0] && strcmp(id.cse, mef->cfg.in_cse_id) == 0;
+        char in_cse[M2M_ID_SEGMENT_MAX + 2];
+        snprintf(in_cse, sizeof(in_cse), "/%s", mef->cfg.in_cse_id);
         t->flavour = M2M_FLAVOUR_CSE_ID;
-        M2M_GUARD(m2m_id_cse_public_domain(in ? M2M_CSE_IN : M2M_CSE_MN, t->id,
-                                           mef->cfg.in_cse_id, NULL, t->cert_id,
-                                           sizeof(t->cert_id), err));
+        M2M_GUARD(m2m_id_cse_public_domain(in ? M2M_CSE_IN : M2M_CSE_MN, t->id, in_cse, NULL,
+                                           t->cert_id, sizeof(t->cert_id), err));
         snprintf(t->fqdn, sizeof(t->fqdn), "%s", t->cert_id);
     } else if (id.kind == M2M_ID_AE) {
         t->flavour = M2M_FLAVOUR_AE_ID;
