@@ -64,10 +64,12 @@ static int session_proves(const struct m2m_mef_session *s, const char *origin,
 {
     if (s->is_psk)
         return strcmp(s->psk_identity, t->id) == 0 || strcmp(s->psk_identity, origin) == 0;
-    if (s->cert.flavour != t->flavour)
-        return 0;
     if (t->flavour == M2M_FLAVOUR_AE_ID)
-        return strcmp(s->cert.identity, t->cert_id) == 0;
+        return s->cert.flavour == M2M_FLAVOUR_AE_ID && strcmp(s->cert.identity, t->cert_id) == 0;
+    /* FQDN and CSE-ID certificates both prove a dNSName; a trust set accepting both reports
+     * whichever class it tried first, so either proves a domain name. */
+    if (s->cert.flavour != M2M_FLAVOUR_FQDN && s->cert.flavour != M2M_FLAVOUR_CSE_ID)
+        return 0;
     return strcasecmp(s->cert.identity, t->cert_id) == 0;
 }
 

@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,10 +163,19 @@ static pid_t spawn(const struct daemon_conf *conf, const struct m2m_secret *kek)
     return pid;
 }
 
+static int slot_of(const pid_t *pids, int n, pid_t pid)
+{
+    for (int i = 0; i < n; i++)
+        if (pids[i] == pid)
+            return i;
+    return -1;
+}
+
 static int supervise(const struct daemon_conf *conf, const struct m2m_secret *kek)
 {
     pid_t pids[64];
     int n = conf->workers, alive = 0;
+    bool stopping = false;
     struct sigaction sa;
 
     memset(&sa, 0, sizeof(sa));
@@ -177,32 +187,31 @@ static int supervise(const struct daemon_conf *conf, const struct m2m_secret *ke
         if ((pids[i] = spawn(conf, kek)) > 0)
             alive++;
     while (alive > 0) {
-        int status;
+        int status, i;
         pid_t pid = waitpid(-1, &status, 0);
+
         if (pid < 0 && errno == EINTR) {
             int sig = got_signal;
             got_signal = 0;
-            for (int i = 0; i < n; i++)
+            stopping = stopping || sig == SIGTERM || sig == SIGINT;
+            for (i = 0; i < n; i++)
                 if (pids[i] > 0)
                     kill(pids[i], sig);
-            if (sig == SIGTERM || sig == SIGINT)
-                n = -n; /* no restarts from now on */
             continue;
         }
         if (pid < 0)
             break;
-        for (int i = 0; i < (n < 0 ? -n : n); i++)
-            if (pids[i] == pid) {
-                pids[i] = -1;
-                alive--;
-                if (n > 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-                    log_msg(LOG_WARN, "worker %d ended (status %d); restarting", (int)pid,
-                            status);
-                    sleep(1);
-                    if ((pids[i] = spawn(conf, kek)) > 0)
-                        alive++;
-                }
-            }
+        if ((i = slot_of(pids, n, pid)) < 0)
+            continue;
+        pids[i] = -1;
+        alive--;
+        if (stopping || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
+            continue;
+        /* A worker that crashed is replaced; the others keep serving meanwhile. */
+        log_msg(LOG_WARN, "worker %d ended (status %d); restarting", (int)pid, status);
+        sleep(1);
+        if ((pids[i] = spawn(conf, kek)) > 0)
+            alive++;
     }
     return 0;
 }

@@ -25,8 +25,14 @@ fail() { T_FAIL=$((T_FAIL + 1)); echo "FAIL - $*"; }
 check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then ok "$name"; else fail "$name"; fi; }
 # check_fails NAME CMD...: passes when CMD exits non-zero.
 check_fails() { local name=$1; shift; if "$@" >/dev/null 2>&1; then fail "$name"; else ok "$name"; fi; }
-# check_eq NAME GOT WANT
-check_eq() { if [ "$2" == "$3" ]; then ok "$1"; else fail "$1: got '$2', want '$3'"; fi; }
+# check_eq NAME GOT WANT: WANT must not be empty (two empty strings prove nothing; use
+# check_empty for that).
+check_eq() {
+  if [ -z "$3" ]; then fail "$1: nothing to compare against (empty expected value)"
+  elif [ "$2" == "$3" ]; then ok "$1"
+  else fail "$1: got '$2', want '$3'"; fi
+}
+check_empty() { if [ -z "$2" ]; then ok "$1"; else fail "$1: got '$2', want nothing"; fi; }
 # check_match NAME TEXT REGEX
 check_match() { if [[ "$2" =~ $3 ]]; then ok "$1"; else fail "$1: '$2' does not match /$3/"; fi; }
 
