@@ -104,10 +104,13 @@ static int on_daemon(struct daemon_conf *c, const char *name, const char *v)
     return -1;
 }
 
-static int on_mef(struct mef_conf *m, const char *name, const char *v)
+static int on_mef(struct daemon_conf *c, const char *name, const char *v, char *err,
+                  size_t errsz)
 {
+    struct mef_conf *m = &c->mef;
     long n;
 
+    (void)err, (void)errsz;
     m->enabled = true;
     if (strcmp(name, "fqdn") == 0)
         return copy(m->fqdn, sizeof(m->fqdn), v);
@@ -161,6 +164,32 @@ static int on_trust(struct trust_conf *t, const char *name, const char *v, char 
     return -1;
 }
 
+static int check_mef(const struct daemon_conf *c, char *err, size_t errsz)
+{
+    if (!c->mef.enabled)
+        return 0;
+    if (c->mef.fqdn[0] == '\0' || c->mef.cert[0] == '\0' || c->mef.key[0] == '\0')
+        return snprintf(err, errsz, "[mef] needs fqdn, cert and key"), -1;
+    for (size_t i = 0; i < c->mef.n_trust; i++)
+        if (config_trust(c, c->mef.trust[i]) == NULL)
+            return snprintf(err, errsz, "[mef] trust names unknown set '%s'", c->mef.trust[i]),
+                   -1;
+    return 0;
+}
+
+/* Role sections: [mef] here; other roles' parsers live in their own files. */
+static const struct role_section roles[] = {
+    {"mef", on_mef, check_mef},
+};
+
+static const struct role_section *role_section(const char *section)
+{
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+        if (strcmp(roles[i].name, section) == 0)
+            return &roles[i];
+    return NULL;
+}
+
 static struct trust_conf *trust_section(struct daemon_conf *c, const char *name)
 {
     for (size_t i = 0; i < c->n_trust; i++)
@@ -176,12 +205,13 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 {
     struct parse_state *st = user;
     struct daemon_conf *c = st->c;
+    const struct role_section *role;
     int rc = -1;
 
     if (strcmp(section, "daemon") == 0) {
         rc = on_daemon(c, name, value);
-    } else if (strcmp(section, "mef") == 0) {
-        rc = on_mef(&c->mef, name, value);
+    } else if ((role = role_section(section)) != NULL) {
+        rc = role->entry(c, name, value, st->err, sizeof(st->err));
     } else if (strncmp(section, "trust.", 6) == 0) {
         struct trust_conf *t = trust_section(c, section + 6);
         rc = t ? on_trust(t, name, value, st->err, sizeof(st->err)) : -1;
@@ -197,23 +227,22 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 
 static int check(struct daemon_conf *c, char *err, size_t errsz)
 {
+    bool any = c->mef.enabled;
+
     if (c->store[0] == '\0' || c->kek_file[0] == '\0')
         return snprintf(err, errsz, "[daemon] needs store and kek_file"), -1;
     if (strncmp(c->store, "sqlite:", 7) != 0)
         return snprintf(err, errsz, "[daemon] store must be sqlite:PATH"), -1;
-    if (!c->mef.enabled)
-        return snprintf(err, errsz, "no role configured (add a [mef] section)"), -1;
-    if (c->mef.fqdn[0] == '\0' || c->mef.cert[0] == '\0' || c->mef.key[0] == '\0')
-        return snprintf(err, errsz, "[mef] needs fqdn, cert and key"), -1;
     for (size_t i = 0; i < c->n_trust; i++)
         if (c->trust[i].anchors[0] == '\0' || c->trust[i].n_flavours == 0)
             return snprintf(err, errsz, "[trust.%s] needs anchors and flavours",
                             c->trust[i].name),
                    -1;
-    for (size_t i = 0; i < c->mef.n_trust; i++)
-        if (config_trust(c, c->mef.trust[i]) == NULL)
-            return snprintf(err, errsz, "[mef] trust names unknown set '%s'", c->mef.trust[i]),
-                   -1;
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+        if (roles[i].check(c, err, errsz) != 0)
+            return -1;
+    if (!any)
+        return snprintf(err, errsz, "no role configured (add a [mef] section)"), -1;
     return 0;
 }
 

@@ -55,6 +55,15 @@ struct daemon_conf {
     struct mef_conf mef;
 };
 
+/* A role's section: each key of [name] goes to entry (0 ok, -1 with an optional reason in
+ * err); check validates the role once the whole file is read. */
+struct role_section {
+    const char *name;
+    int (*entry)(struct daemon_conf *c, const char *key, const char *value, char *err,
+                 size_t errsz);
+    int (*check)(const struct daemon_conf *c, char *err, size_t errsz);
+};
+
 /* Parses and checks the file; on failure writes one line naming the file, line and
  * problem into errbuf. */
 int config_load(const char *path, struct daemon_conf *c, char *errbuf, size_t errsz);

@@ -25,9 +25,17 @@
 
 #define DRAIN_MAX_MS 10000
 
+#define MAX_SERVICES 8
+
+struct running {
+    const struct service_ops *ops;
+    void *svc;
+};
+
 struct worker {
     struct event_base *base;
-    struct mef_service *mef;
+    struct running run[MAX_SERVICES];
+    size_t n_run;
     const struct daemon_conf *conf;
     struct event *sigterm, *sigint, *sighup, *drain_tick;
     int drain_left_ms;
@@ -39,6 +47,15 @@ static const char USAGE[] =
     "  --log-format F      text (default) or json lines on stderr\n"
     "  --check             validate the configuration and the files it names, then exit\n";
 
+static int open_connections(const struct worker *w)
+{
+    int n = 0;
+
+    for (size_t i = 0; i < w->n_run; i++)
+        n += w->run[i].ops->connections(w->run[i].svc);
+    return n;
+}
+
 static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
@@ -46,7 +63,7 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
 
     (void)fd, (void)what;
     w->drain_left_ms -= 100;
-    if (mef_service_connections(w->mef) == 0 || w->drain_left_ms <= 0) {
+    if (open_connections(w) == 0 || w->drain_left_ms <= 0) {
         event_base_loopexit(w->base, NULL);
         return;
     }
@@ -61,8 +78,9 @@ static void on_term(evutil_socket_t sig, short what, void *arg)
     (void)what;
     if (w->drain_tick != NULL && evtimer_pending(w->drain_tick, NULL))
         return;
-    log_msg(LOG_INFO, "signal %d: draining %d connections", (int)sig,
-            mef_service_drain(w->mef));
+    for (size_t i = 0; i < w->n_run; i++)
+        w->run[i].ops->drain(w->run[i].svc);
+    log_msg(LOG_INFO, "signal %d: draining %d connections", (int)sig, open_connections(w));
     w->drain_left_ms = DRAIN_MAX_MS;
     w->drain_tick = evtimer_new(w->base, on_drain_tick, w);
     evtimer_add(w->drain_tick, &tv);
@@ -74,10 +92,12 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
     char errbuf[512];
 
     (void)sig, (void)what;
-    if (mef_service_reload(w->mef, errbuf, sizeof(errbuf)) != 0)
-        log_msg(LOG_ERROR, "%s", errbuf);
-    else
-        log_msg(LOG_INFO, "reloaded trust anchors and CRLs");
+    for (size_t i = 0; i < w->n_run; i++) {
+        if (w->run[i].ops->reload(w->run[i].svc, errbuf, sizeof(errbuf)) != 0)
+            log_msg(LOG_ERROR, "%s", errbuf);
+        else
+            log_msg(LOG_INFO, "%s: reloaded", w->run[i].ops->name);
+    }
 }
 
 /* Optional: run as an unprivileged user once keys, files and sockets are open. */
@@ -96,6 +116,34 @@ static int drop_privileges(const char *user)
     return 0;
 }
 
+static void stop_services(struct worker *w)
+{
+    while (w->n_run > 0) {
+        struct running *r = &w->run[--w->n_run];
+        r->ops->destroy(r->svc);
+    }
+}
+
+/* Every role the configuration enables, on this worker's loop. */
+static int start_services(struct worker *w, const struct m2m_secret *kek, int reuseport,
+                          char *errbuf, size_t errsz)
+{
+    for (size_t i = 0; m2msecd_services[i] != NULL; i++) {
+        const struct service_ops *ops = m2msecd_services[i];
+        void *svc;
+
+        if (!ops->enabled(w->conf) || w->n_run == MAX_SERVICES)
+            continue;
+        svc = ops->create(w->base, w->conf, kek, reuseport, errbuf, errsz);
+        if (svc == NULL) {
+            stop_services(w);
+            return -1;
+        }
+        w->run[w->n_run++] = (struct running){ops, svc};
+    }
+    return 0;
+}
+
 static int run_worker(const struct daemon_conf *conf, const struct m2m_secret *kek, int reuseport)
 {
     struct worker w;
@@ -109,8 +157,7 @@ static int run_worker(const struct daemon_conf *conf, const struct m2m_secret *k
         log_msg(LOG_ERROR, "event base");
         return 1;
     }
-    w.mef = mef_service_new(w.base, conf, kek, reuseport, errbuf, sizeof(errbuf));
-    if (w.mef == NULL) {
+    if (start_services(&w, kek, reuseport, errbuf, sizeof(errbuf)) != 0) {
         log_msg(LOG_ERROR, "%s", errbuf);
         goto out;
     }
@@ -122,13 +169,15 @@ static int run_worker(const struct daemon_conf *conf, const struct m2m_secret *k
     evsignal_add(w.sigterm, NULL);
     evsignal_add(w.sigint, NULL);
     evsignal_add(w.sighup, NULL);
-    log_msg(LOG_INFO, "mef %s listening on %s:%u", conf->mef.fqdn, conf->mef.listen.address,
-            mef_service_port(w.mef));
+    for (size_t i = 0; i < w.n_run; i++) {
+        w.run[i].ops->describe(w.run[i].svc, errbuf, sizeof(errbuf));
+        log_msg(LOG_INFO, "%s", errbuf);
+    }
     event_base_dispatch(w.base);
     log_msg(LOG_INFO, "stopped");
     rc = 0;
 out:
-    mef_service_free(w.mef);
+    stop_services(&w);
     if (w.sigterm)
         event_free(w.sigterm);
     if (w.sigint)
@@ -261,7 +310,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "m2msecd: %s: log_level must be error, warn, info or debug\n", path);
         goto out;
     }
-    log_setup("mef", level, json);
+    log_setup("m2msecd", level, json);
     if ((kek = m2m_kek_load(conf->kek_file, &err)) == NULL) {
         log_msg(LOG_ERROR, "key-encryption key: %s", err.msg);
         goto out;
@@ -271,17 +320,16 @@ int main(int argc, char **argv)
         goto out;
     }
     if (check_only) {
-        struct event_base *base = event_base_new();
-        struct mef_service *s = base ? mef_service_new(base, conf, kek, 0, errbuf, sizeof(errbuf))
-                                     : NULL;
-        if (s == NULL)
-            log_msg(LOG_ERROR, "%s", base ? errbuf : "event base");
+        /* Builds every role once (files, keys, anchors, store, listeners), then stops. */
+        struct worker w = {.conf = conf, .base = event_base_new()};
+        rc = w.base == NULL || start_services(&w, kek, 1, errbuf, sizeof(errbuf)) != 0;
+        if (rc != 0)
+            log_msg(LOG_ERROR, "%s", w.base ? errbuf : "event base");
         else
             printf("m2msecd: %s is valid\n", path);
-        rc = s == NULL;
-        mef_service_free(s);
-        if (base)
-            event_base_free(base);
+        stop_services(&w);
+        if (w.base)
+            event_base_free(w.base);
         goto out;
     }
     signal(SIGPIPE, SIG_IGN);

@@ -231,9 +231,12 @@ static struct m2m_mef *build_mef(const struct daemon_conf *c, struct m2m_error *
     return m2m_mef_new(&mc, err);
 }
 
-struct mef_service *mef_service_new(struct event_base *base, const struct daemon_conf *conf,
-                                    const struct m2m_secret *kek, int reuseport, char *errbuf,
-                                    size_t errsz)
+static void mef_service_free(struct mef_service *s);
+
+static struct mef_service *mef_service_new(struct event_base *base,
+                                           const struct daemon_conf *conf,
+                                           const struct m2m_secret *kek, int reuseport,
+                                           char *errbuf, size_t errsz)
 {
     struct mef_service *s = calloc(1, sizeof(*s));
     struct m2m_https_config hc;
@@ -274,8 +277,9 @@ fail:
     return NULL;
 }
 
-int mef_service_reload(struct mef_service *s, char *errbuf, size_t errsz)
+static int mef_reload(void *svc, char *errbuf, size_t errsz)
 {
+    struct mef_service *s = svc;
     struct m2m_error err;
 
     if (build_tls(s, &err) != 0) {
@@ -285,23 +289,29 @@ int mef_service_reload(struct mef_service *s, char *errbuf, size_t errsz)
     return 0;
 }
 
-int mef_service_drain(struct mef_service *s)
+static void mef_drain(void *svc)
 {
+    struct mef_service *s = svc;
+
     m2m_https_server_stop_accepting(s->https);
+}
+
+static int mef_connections(void *svc)
+{
+    struct mef_service *s = svc;
+
     return m2m_https_server_connections(s->https);
 }
 
-int mef_service_connections(struct mef_service *s)
+static void mef_describe(void *svc, char *buf, size_t bufsz)
 {
-    return m2m_https_server_connections(s->https);
+    struct mef_service *s = svc;
+
+    snprintf(buf, bufsz, "mef %s listening on %s:%u", s->conf->mef.fqdn,
+             s->conf->mef.listen.address, m2m_https_server_port(s->https));
 }
 
-unsigned short mef_service_port(struct mef_service *s)
-{
-    return m2m_https_server_port(s->https);
-}
-
-void mef_service_free(struct mef_service *s)
+static void mef_service_free(struct mef_service *s)
 {
     if (s == NULL)
         return;
@@ -314,3 +324,30 @@ void mef_service_free(struct mef_service *s)
     m2m_mef_free(s->mef);
     free(s);
 }
+
+static bool mef_enabled(const struct daemon_conf *conf)
+{
+    return conf->mef.enabled;
+}
+
+static void *mef_create(struct event_base *base, const struct daemon_conf *conf,
+                        const struct m2m_secret *kek, int reuseport, char *errbuf, size_t errsz)
+{
+    return mef_service_new(base, conf, kek, reuseport, errbuf, errsz);
+}
+
+static void mef_destroy(void *svc)
+{
+    mef_service_free(svc);
+}
+
+const struct service_ops mef_service_ops = {
+    .name = "mef",
+    .enabled = mef_enabled,
+    .create = mef_create,
+    .reload = mef_reload,
+    .drain = mef_drain,
+    .connections = mef_connections,
+    .describe = mef_describe,
+    .destroy = mef_destroy,
+};

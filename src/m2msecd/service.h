@@ -1,6 +1,10 @@
-/* One worker's services: the roles it runs on its event loop. */
+/* The roles a worker runs on its event loop, behind one small interface so that each role
+ * (mef, maf, bbn) lives in its own files and main.c knows none of them by name. */
 #ifndef M2MSECD_SERVICE_H
 #define M2MSECD_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
 
 #include <event2/event.h>
 
@@ -8,18 +12,27 @@
 
 #include "config.h"
 
-struct mef_service;
+struct service_ops {
+    const char *name;
+    /* true when the configuration has this role's section */
+    bool (*enabled)(const struct daemon_conf *conf);
+    /* Builds the role on base (TLS context, store connections, listeners); NULL with one
+     * line in errbuf on failure. */
+    void *(*create)(struct event_base *base, const struct daemon_conf *conf,
+                    const struct m2m_secret *kek, int reuseport, char *errbuf, size_t errsz);
+    /* SIGHUP: reload trust anchors, CRLs, rules for new connections; -1 keeps the old. */
+    int (*reload)(void *svc, char *errbuf, size_t errsz);
+    /* SIGTERM: stop accepting; open connections finish. */
+    void (*drain)(void *svc);
+    int (*connections)(void *svc);
+    /* One line for the log once listening. */
+    void (*describe)(void *svc, char *buf, size_t bufsz);
+    void (*destroy)(void *svc);
+};
 
-/* Builds the MEF on base: TLS context, store connections, writer, HTTPS listener. */
-struct mef_service *mef_service_new(struct event_base *base, const struct daemon_conf *conf,
-                                    const struct m2m_secret *kek, int reuseport,
-                                    char *errbuf, size_t errsz);
-/* SIGHUP: reload trust anchors and CRLs for new connections. */
-int mef_service_reload(struct mef_service *s, char *errbuf, size_t errsz);
-/* SIGTERM: stop accepting; returns the number of open connections. */
-int mef_service_drain(struct mef_service *s);
-int mef_service_connections(struct mef_service *s);
-unsigned short mef_service_port(struct mef_service *s);
-void mef_service_free(struct mef_service *s);
+/* Every role this daemon knows, NULL-terminated (services.c). */
+extern const struct service_ops *const m2msecd_services[];
+
+extern const struct service_ops mef_service_ops;
 
 #endif
