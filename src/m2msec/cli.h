@@ -14,9 +14,11 @@ struct cli_command {
 
 int cmd_derive(int argc, char **argv);
 int cmd_enrol(int argc, char **argv);
+int cmd_bootstrap(int argc, char **argv);
 int cmd_pki(int argc, char **argv);
 int cmd_mef(int argc, char **argv);
 int cmd_maf(int argc, char **argv);
+int cmd_bbn(int argc, char **argv);
 
 /* "m2msec <cmd>: <message>" on stderr; returns 1. */
 int cli_fail(const char *cmd, const struct m2m_error *err);

@@ -14,15 +14,6 @@
 #include "cli.h"
 #include "enrol.h"
 
-struct enrol_opts {
-    const char *mef, *mef_name, *mef_root, *mef_flavour;
-    const char *cert, *key, *chain;
-    const char *kpm_id, *kpm_hex, *kpm_file;
-    const char *id, *state;
-    int reveal, json, root, no_maf, remote_mgmt, cert_enrol;
-    int timeout_s;
-};
-
 static const char USAGE[] =
     "usage: m2msec enrol --mef URL --mef-name FQDN --state DIR\n"
     "                    (--cert FILE --key FILE [--chain FILE] --mef-root PEM\n"
@@ -177,14 +168,17 @@ static int check_opts(const struct enrol_opts *o)
 static int setup_cert(struct m2m_tls_config *cfg, const struct enrol_opts *o,
                       struct m2m_credential **cred, struct m2m_error *err)
 {
-    struct m2m_trust *trust = NULL;
+    struct m2m_trust *trust = o->mef_trust;
     enum m2m_flavour fl = M2M_FLAVOUR_FQDN;
     int rc = -1;
 
     if (o->mef_flavour != NULL && m2m_flavour_parse(o->mef_flavour, &fl, err) != 0)
         return -1;
+    if (trust != NULL)
+        m2m_trust_up_ref(trust);
     if ((*cred = m2m_credential_load(o->key, o->cert, o->chain, err)) == NULL ||
-        (trust = m2m_trust_new(err)) == NULL || m2m_trust_add_anchors(trust, o->mef_root, err) != 0)
+        (trust == NULL && ((trust = m2m_trust_new(err)) == NULL ||
+                           m2m_trust_add_anchors(trust, o->mef_root, err) != 0)))
         goto out;
     m2m_tls_config_set_credential(cfg, *cred);
     m2m_tls_config_set_trust(cfg, trust);
@@ -372,8 +366,7 @@ out:
     return rc;
 }
 
-static int enrol(const struct enrol_opts *o, struct enrol_result *r, json_t *store,
-                 struct m2m_error *err)
+int enrol_run(const struct enrol_opts *o, struct enrol_result *r, struct m2m_error *err)
 {
     struct m2m_tls_config *cfg = m2m_tls_config_new(err);
     struct m2m_credential *cred = NULL;
@@ -398,7 +391,7 @@ static int enrol(const struct enrol_opts *o, struct enrol_result *r, json_t *sto
     if ((o->root ? run_root_credential(c, origin, r, err) : run_enrolment(c, origin, o, r, err)) !=
         0)
         goto out;
-    rc = enrol_store_commit(o->state, store, r, err);
+    rc = 0;
 out:
     m2m_https_client_free(c);
     m2m_credential_free(cred);
@@ -422,7 +415,8 @@ int cmd_enrol(int argc, char **argv)
     r.mef_name = o.mef_name;
     /* The store is checked before any network traffic: an enrolment the device could not
      * keep would only leave an unused Ke at the MEF. */
-    if (enrol_store_open(o.state, &store, &err) != 0 || enrol(&o, &r, store, &err) != 0)
+    if (enrol_store_open(o.state, &store, &err) != 0 || enrol_run(&o, &r, &err) != 0 ||
+        enrol_store_commit(o.state, store, &r, &err) != 0)
         rc = cli_fail("enrol", &err);
     else
         enrol_print(&r, o.reveal, o.json, o.state);

@@ -13,6 +13,19 @@
 
 #define ENROL_STORE_FILE "credentials.json"
 
+struct m2m_trust;
+
+/* What to enrol with and where. */
+struct enrol_opts {
+    const char *mef, *mef_name, *mef_root, *mef_flavour;
+    struct m2m_trust *mef_trust; /* instead of mef_root: anchors already loaded */
+    const char *cert, *key, *chain;
+    const char *kpm_id, *kpm_hex, *kpm_file;
+    const char *id, *state;
+    int reveal, json, root, no_maf, remote_mgmt, cert_enrol;
+    int timeout_s;
+};
+
 /* Km and KmID derived for one mafEnrolment instruction (TS-0003 V3 8.3.1.2). */
 struct enrol_maf {
     const struct m2m_instruction *in;
@@ -35,6 +48,10 @@ struct enrol_result {
 };
 
 void enrol_result_clear(struct enrol_result *r);
+
+/* The whole exchange with the MEF on one session (or the root-credential variant); fills
+ * r and writes nothing: the caller commits the store once everything it needs succeeded. */
+int enrol_run(const struct enrol_opts *o, struct enrol_result *r, struct m2m_error *err);
 
 /* Overwrites, in place, the hex key strings of a JSON tree (members "key", "ke", "km",
  * "credential"), before the tree is released. */

@@ -6,10 +6,12 @@
 
 static const struct cli_command commands[] = {
     {"derive", "compute KeID, Km, Kpsa, KmID and GBA keys from their inputs", cmd_derive},
+    {"bootstrap", "Bootstrap-Start, -Briefing and -Execution in one command", cmd_bootstrap},
     {"enrol", "enrol with an MEF and store Ke, Km and KmID locally", cmd_enrol},
     {"pki", "create CAs, certificates of every oneM2M flavour, and CRLs", cmd_pki},
     {"mef", "manage an MEF store: enrolees, policies, PSKs, targets, keys, audit", cmd_mef},
     {"maf", "manage a MAF store: list, revoke and purge cached keys", cmd_maf},
+    {"bbn", "check Briefing Node rule files", cmd_bbn},
 };
 
 static void usage(FILE *f)

@@ -14,7 +14,7 @@ struct parse_state {
     char err[256];
 };
 
-static int parse_int(const char *v, long min, long max, long *out)
+int config_int(const char *v, long min, long max, long *out)
 {
     char *end = NULL;
     long n;
@@ -27,7 +27,7 @@ static int parse_int(const char *v, long min, long max, long *out)
     return 0;
 }
 
-static int parse_bool(const char *v, bool *out)
+int config_bool(const char *v, bool *out)
 {
     if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0)
         *out = true;
@@ -39,13 +39,13 @@ static int parse_bool(const char *v, bool *out)
 }
 
 /* "127.0.0.1:8443" or "[::1]:8443". */
-static int parse_listen(const char *v, struct listen_conf *l)
+int config_listen(const char *v, struct listen_conf *l)
 {
     const char *colon = strrchr(v, ':');
     long port;
     size_t n;
 
-    if (colon == NULL || parse_int(colon + 1, 0, 65535, &port) != 0)
+    if (colon == NULL || config_int(colon + 1, 0, 65535, &port) != 0)
         return -1;
     n = (size_t)(colon - v);
     if (n >= 2 && v[0] == '[' && v[n - 1] == ']')
@@ -58,7 +58,7 @@ static int parse_listen(const char *v, struct listen_conf *l)
     return 0;
 }
 
-static int copy(char *dst, size_t dstsz, const char *v)
+int config_copy(char *dst, size_t dstsz, const char *v)
 {
     if (strlen(v) >= dstsz)
         return -1;
@@ -66,15 +66,15 @@ static int copy(char *dst, size_t dstsz, const char *v)
     return 0;
 }
 
-static int parse_list(const char *v, char out[][M2M_TRUST_NAME_MAX], size_t max, size_t *n)
+int config_list(const char *v, char out[][M2M_TRUST_NAME_MAX], size_t max, size_t *n)
 {
     char buf[1024], *save = NULL;
 
-    if (copy(buf, sizeof(buf), v) != 0)
+    if (config_copy(buf, sizeof(buf), v) != 0)
         return -1;
     *n = 0;
     for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-        if (*n == max || copy(out[*n], M2M_TRUST_NAME_MAX, tok) != 0)
+        if (*n == max || config_copy(out[*n], M2M_TRUST_NAME_MAX, tok) != 0)
             return -1;
         (*n)++;
     }
@@ -86,20 +86,20 @@ static int on_daemon(struct daemon_conf *c, const char *name, const char *v)
     long n;
 
     if (strcmp(name, "store") == 0)
-        return copy(c->store, sizeof(c->store), v);
+        return config_copy(c->store, sizeof(c->store), v);
     if (strcmp(name, "kek_file") == 0)
-        return copy(c->kek_file, sizeof(c->kek_file), v);
+        return config_copy(c->kek_file, sizeof(c->kek_file), v);
     if (strcmp(name, "log_level") == 0)
-        return copy(c->log_level, sizeof(c->log_level), v);
+        return config_copy(c->log_level, sizeof(c->log_level), v);
     if (strcmp(name, "user") == 0)
-        return copy(c->user, sizeof(c->user), v);
-    if (strcmp(name, "workers") == 0 && parse_int(v, 1, 64, &n) == 0)
+        return config_copy(c->user, sizeof(c->user), v);
+    if (strcmp(name, "workers") == 0 && config_int(v, 1, 64, &n) == 0)
         return c->workers = (int)n, 0;
-    if (strcmp(name, "timeout_ms") == 0 && parse_int(v, 100, 600000, &n) == 0)
+    if (strcmp(name, "timeout_ms") == 0 && config_int(v, 100, 600000, &n) == 0)
         return c->timeout_ms = (int)n, 0;
-    if (strcmp(name, "max_connections") == 0 && parse_int(v, 1, 1000000, &n) == 0)
+    if (strcmp(name, "max_connections") == 0 && config_int(v, 1, 1000000, &n) == 0)
         return c->max_connections = (int)n, 0;
-    if (strcmp(name, "max_body") == 0 && parse_int(v, 256, 1 << 20, &n) == 0)
+    if (strcmp(name, "max_body") == 0 && config_int(v, 256, 1 << 20, &n) == 0)
         return c->max_body = (size_t)n, 0;
     return -1;
 }
@@ -113,27 +113,27 @@ static int on_mef(struct daemon_conf *c, const char *name, const char *v, char *
     (void)err, (void)errsz;
     m->enabled = true;
     if (strcmp(name, "fqdn") == 0)
-        return copy(m->fqdn, sizeof(m->fqdn), v);
+        return config_copy(m->fqdn, sizeof(m->fqdn), v);
     if (strcmp(name, "listen") == 0)
-        return parse_listen(v, &m->listen);
+        return config_listen(v, &m->listen);
     if (strcmp(name, "cert") == 0)
-        return copy(m->cert, sizeof(m->cert), v);
+        return config_copy(m->cert, sizeof(m->cert), v);
     if (strcmp(name, "key") == 0)
-        return copy(m->key, sizeof(m->key), v);
+        return config_copy(m->key, sizeof(m->key), v);
     if (strcmp(name, "chain") == 0)
-        return copy(m->chain, sizeof(m->chain), v);
+        return config_copy(m->chain, sizeof(m->chain), v);
     if (strcmp(name, "sp_id") == 0)
-        return copy(m->sp_id, sizeof(m->sp_id), v);
+        return config_copy(m->sp_id, sizeof(m->sp_id), v);
     if (strcmp(name, "in_cse_id") == 0)
-        return copy(m->in_cse_id, sizeof(m->in_cse_id), v);
+        return config_copy(m->in_cse_id, sizeof(m->in_cse_id), v);
     if (strcmp(name, "psk") == 0)
-        return parse_bool(v, &m->psk);
+        return config_bool(v, &m->psk);
     if (strcmp(name, "trust") == 0)
-        return parse_list(v, m->trust, CONF_MAX_TRUST, &m->n_trust);
-    if (strcmp(name, "ke_lifetime") == 0 && parse_int(v, 60, 10L * 365 * 86400, &n) == 0)
+        return config_list(v, m->trust, CONF_MAX_TRUST, &m->n_trust);
+    if (strcmp(name, "ke_lifetime") == 0 && config_int(v, 60, 10L * 365 * 86400, &n) == 0)
         return m->ke_lifetime = n, 0;
     if (strcmp(name, "root_credential_lifetime") == 0 &&
-        parse_int(v, 60, 20L * 365 * 86400, &n) == 0)
+        config_int(v, 60, 20L * 365 * 86400, &n) == 0)
         return m->root_credential_lifetime = n, 0;
     return -1;
 }
@@ -142,17 +142,17 @@ static int on_trust(struct trust_conf *t, const char *name, const char *v, char 
                     size_t errsz)
 {
     if (strcmp(name, "anchors") == 0)
-        return copy(t->anchors, sizeof(t->anchors), v);
+        return config_copy(t->anchors, sizeof(t->anchors), v);
     if (strcmp(name, "crls") == 0)
-        return copy(t->crls, sizeof(t->crls), v);
+        return config_copy(t->crls, sizeof(t->crls), v);
     if (strcmp(name, "device_arc") == 0)
-        return copy(t->device_arc, sizeof(t->device_arc), v);
+        return config_copy(t->device_arc, sizeof(t->device_arc), v);
     if (strcmp(name, "relax_profile") == 0)
-        return parse_bool(v, &t->relax_profile);
+        return config_bool(v, &t->relax_profile);
     if (strcmp(name, "flavours") == 0) {
         char names[CONF_MAX_FLAVOURS][M2M_TRUST_NAME_MAX];
         struct m2m_error e;
-        if (parse_list(v, names, CONF_MAX_FLAVOURS, &t->n_flavours) != 0)
+        if (config_list(v, names, CONF_MAX_FLAVOURS, &t->n_flavours) != 0)
             return -1;
         for (size_t i = 0; i < t->n_flavours; i++)
             if (m2m_flavour_parse(names[i], &t->flavours[i], &e) != 0) {
@@ -180,6 +180,8 @@ static int check_mef(const struct daemon_conf *c, char *err, size_t errsz)
 /* Role sections: [mef] here; other roles' parsers live in their own files. */
 static const struct role_section roles[] = {
     {"mef", on_mef, check_mef},
+    {"maf", on_maf, check_maf},
+    {"bbn", on_bbn, check_bbn},
 };
 
 static const struct role_section *role_section(const char *section)
@@ -227,7 +229,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 
 static int check(struct daemon_conf *c, char *err, size_t errsz)
 {
-    bool any = c->mef.enabled;
+    bool any = c->mef.enabled || c->maf.enabled || c->bbn.enabled;
 
     if (c->store[0] == '\0' || c->kek_file[0] == '\0')
         return snprintf(err, errsz, "[daemon] needs store and kek_file"), -1;
@@ -242,7 +244,7 @@ static int check(struct daemon_conf *c, char *err, size_t errsz)
         if (roles[i].check(c, err, errsz) != 0)
             return -1;
     if (!any)
-        return snprintf(err, errsz, "no role configured (add a [mef] section)"), -1;
+        return snprintf(err, errsz, "no role configured (add a [mef], [maf] or [bbn] section)"), -1;
     return 0;
 }
 

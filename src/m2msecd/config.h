@@ -40,6 +40,9 @@ struct mef_conf {
     size_t n_trust;
 };
 
+#include "config_maf.h"
+#include "config_bbn.h"
+
 struct daemon_conf {
     char path[PATH_MAX];
     char store[PATH_MAX + 8];
@@ -53,6 +56,8 @@ struct daemon_conf {
     struct trust_conf trust[CONF_MAX_TRUST];
     size_t n_trust;
     struct mef_conf mef;
+    struct maf_conf maf;
+    struct bbn_conf bbn;
 };
 
 /* A role's section: each key of [name] goes to entry (0 ok, -1 with an optional reason in
@@ -63,6 +68,16 @@ struct role_section {
                  size_t errsz);
     int (*check)(const struct daemon_conf *c, char *err, size_t errsz);
 };
+
+/* Value parsers shared by every section: 0 on success, -1 when the value is not valid. */
+int config_int(const char *v, long min, long max, long *out);
+int config_bool(const char *v, bool *out);
+/* "127.0.0.1:8443" or "[::1]:8443". */
+int config_listen(const char *v, struct listen_conf *l);
+/* Copies v, refusing one that does not fit. */
+int config_copy(char *dst, size_t dstsz, const char *v);
+/* "a, b c": up to max names of at most M2M_TRUST_NAME_MAX - 1 characters. */
+int config_list(const char *v, char out[][M2M_TRUST_NAME_MAX], size_t max, size_t *n);
 
 /* Parses and checks the file; on failure writes one line naming the file, line and
  * problem into errbuf. */

@@ -34,5 +34,7 @@ struct service_ops {
 extern const struct service_ops *const m2msecd_services[];
 
 extern const struct service_ops mef_service_ops;
+extern const struct service_ops maf_service_ops;
+extern const struct service_ops bbn_service_ops;
 
 #endif

@@ -5,5 +5,7 @@
 
 const struct service_ops *const m2msecd_services[] = {
     &mef_service_ops,
+    &maf_service_ops,
+    &bbn_service_ops,
     NULL,
 };

@@ -1,0 +1,513 @@
+/* m2msec bootstrap: the three bootstrap phases in one command (SPEC.md section 7).
+ *   Bootstrap-Start     the pre-configured Briefing Node (flags or --config FILE)
+ *   Bootstrap-Briefing  POST /briefing on a mutually authenticated session with the BBN,
+ *                       which answers with the Bootstrap Execution Instruction
+ *   Bootstrap-Execution the instructed mechanism at the instructed target (the MEF, verified
+ *                       with the anchors the instruction carries), then for each MAF the
+ *                       PSK handshake with KeID and Km and the client registration, whose
+ *                       assignedSymmKeyId must be the KmID derived here.
+ * The credential store is written once, after every phase succeeded, so a failure leaves
+ * the previous one untouched. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/pem.h>
+
+#include <m2msec/net.h>
+
+#include "cli.h"
+#include "enrol.h"
+
+#define MAX_MECHANISMS 4
+
+struct boot_opts {
+    char bbn[512], bbn_name[256], bbn_root[1024];
+    char cert[1024], key[1024], chain[1024];
+    char kpm_id[256], kpm_hex[130], kpm_file[1024];
+    char site[128], state[1024], mechanisms[128], transports[64];
+    double lat, lon;
+    int has_location, json, reveal, timeout_s;
+};
+
+struct instruction {
+    char mechanism[32];
+    char target_id[256];
+    char target_uri[512];
+    struct m2m_trust *anchors;
+    size_t n_anchors;
+    char expires[40];
+};
+
+static const char USAGE[] =
+    "usage: m2msec bootstrap [--config FILE] --bbn URL --bbn-name FQDN --bbn-root PEM\n"
+    "                        --cert FILE --key FILE [--chain FILE] --state DIR\n"
+    "                        [--kpm-id ID (--kpm-hex HEX|- | --kpm-file FILE)]\n"
+    "                        [--site NAME] [--lat DEG --lon DEG]\n"
+    "                        [--mechanisms LIST] [--timeout SECONDS] [--json] [--reveal]\n"
+    "\n"
+    "Bootstrap-Start, -Briefing and -Execution in one command: asks the Briefing Node where\n"
+    "and how to bootstrap, enrols with the instructed MEF, registers with each MAF, and\n"
+    "writes DIR/credentials.json only when every phase succeeded.\n"
+    "\n"
+    "  --config FILE     INI file with a [bootstrap] section holding the same keys as the\n"
+    "                    long options (bbn, bbn-name, bbn-root, cert, key, chain, state,\n"
+    "                    site, lat, lon, mechanisms, kpm-id, kpm-file); flags override it\n"
+    "  --bbn URL         the Briefing Node (https://host:port)\n"
+    "  --bbn-name FQDN   the name its certificate must carry (sent as SNI)\n"
+    "  --bbn-root PEM    trust anchor(s) for the Briefing Node\n"
+    "  --cert/--key/--chain  this node's certificate (briefing and certificate enrolment)\n"
+    "  --kpm-id/--kpm-hex/--kpm-file  a pre-provisioned key, for the psk mechanism\n"
+    "  --site, --lat, --lon  what the node reports about where it is\n"
+    "  --mechanisms LIST mechanisms this node supports, comma-separated\n"
+    "                    (default: certificate,pki, plus psk when a Kpm is given)\n";
+
+/* ---- Bootstrap-Start: flags and the optional configuration file ---- */
+
+static int set_opt(struct boot_opts *o, const char *name, const char *v)
+{
+    struct {
+        const char *name;
+        char *dst;
+        size_t sz;
+    } strs[] = {
+        {"bbn", o->bbn, sizeof(o->bbn)},           {"bbn-name", o->bbn_name, sizeof(o->bbn_name)},
+        {"bbn-root", o->bbn_root, sizeof(o->bbn_root)}, {"cert", o->cert, sizeof(o->cert)},
+        {"key", o->key, sizeof(o->key)},           {"chain", o->chain, sizeof(o->chain)},
+        {"kpm-id", o->kpm_id, sizeof(o->kpm_id)},  {"kpm-hex", o->kpm_hex, sizeof(o->kpm_hex)},
+        {"kpm-file", o->kpm_file, sizeof(o->kpm_file)}, {"site", o->site, sizeof(o->site)},
+        {"state", o->state, sizeof(o->state)},
+        {"mechanisms", o->mechanisms, sizeof(o->mechanisms)},
+    };
+    char *end = NULL;
+
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        if (strcmp(name, strs[i].name) == 0) {
+            if (strlen(v) >= strs[i].sz)
+                return -1;
+            memcpy(strs[i].dst, v, strlen(v) + 1);
+            return 0;
+        }
+    if (strcmp(name, "lat") == 0 || strcmp(name, "lon") == 0) {
+        double d = strtod(v, &end);
+        if (end == v || *end != '\0')
+            return -1;
+        *(strcmp(name, "lat") == 0 ? &o->lat : &o->lon) = d;
+        o->has_location = 1;
+        return 0;
+    }
+    if (strcmp(name, "timeout") == 0) {
+        long t = strtol(v, &end, 10);
+        if (end == v || *end != '\0' || t < 1 || t > 600)
+            return -1;
+        o->timeout_s = (int)t;
+        return 0;
+    }
+    return -1;
+}
+
+static int on_ini(void *user, const char *section, const char *name, const char *value)
+{
+    return strcmp(section, "bootstrap") == 0 && set_opt(user, name, value) == 0;
+}
+
+static int parse_opts(int argc, char **argv, struct boot_opts *o)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'}, {"bbn", required_argument, NULL, 1},
+        {"bbn-name", required_argument, NULL, 1}, {"bbn-root", required_argument, NULL, 1},
+        {"cert", required_argument, NULL, 1},     {"key", required_argument, NULL, 1},
+        {"chain", required_argument, NULL, 1},    {"kpm-id", required_argument, NULL, 1},
+        {"kpm-hex", required_argument, NULL, 1},  {"kpm-file", required_argument, NULL, 1},
+        {"site", required_argument, NULL, 1},     {"lat", required_argument, NULL, 1},
+        {"lon", required_argument, NULL, 1},      {"state", required_argument, NULL, 1},
+        {"mechanisms", required_argument, NULL, 1}, {"timeout", required_argument, NULL, 1},
+        {"json", no_argument, NULL, 'j'},         {"reveal", no_argument, NULL, 'R'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    int c, idx, line;
+
+    /* The configuration file first, so that flags override it. */
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--config") == 0 && (line = ini_parse(argv[i + 1], on_ini, o)) != 0)
+            return cli_usage_error("bootstrap", "%s: %s %d", argv[i + 1],
+                                   line < 0 ? "cannot read" : "bad entry on line", line);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
+        if (c == 1 && set_opt(o, longopts[idx].name, optarg) != 0)
+            return cli_usage_error("bootstrap", "bad value for --%s", longopts[idx].name);
+        if (c == 'j')
+            o->json = 1;
+        else if (c == 'R')
+            o->reveal = 1;
+        else if (c == 'h')
+            return fputs(USAGE, stdout), 1;
+        else if (c == '?')
+            return cli_usage_error("bootstrap", "unknown option");
+    }
+    if (optind != argc)
+        return cli_usage_error("bootstrap", "unexpected argument '%s'", argv[optind]);
+    if (!o->bbn[0] || !o->bbn_name[0] || !o->bbn_root[0] || !o->cert[0] || !o->key[0] ||
+        !o->state[0])
+        return cli_usage_error("bootstrap", "needs --bbn, --bbn-name, --bbn-root, --cert, --key "
+                                            "and --state (flags or --config)");
+    if (!o->mechanisms[0])
+        snprintf(o->mechanisms, sizeof(o->mechanisms), "%s",
+                 o->kpm_id[0] ? "certificate,pki,psk" : "certificate,pki");
+    return 0;
+}
+
+/* ---- progress: one line a phase, or one JSON object at the end ---- */
+
+struct progress {
+    int json;
+    json_t *phases;
+};
+
+static void phase(struct progress *p, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void phase(struct progress *p, const char *name, const char *fmt, ...)
+{
+    char line[768];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (p->json)
+        json_array_append_new(p->phases, json_pack("{s:s, s:s}", "phase", name, "detail", line));
+    else
+        printf("%-10s %s\n", name, line);
+    fflush(stdout);
+}
+
+static int fail_in(const char *phase_name, const struct m2m_error *err)
+{
+    fprintf(stderr, "m2msec bootstrap: %s failed: %s\n", phase_name,
+            err->msg[0] ? err->msg : "error");
+    return 1;
+}
+
+/* ---- Bootstrap-Briefing ---- */
+
+static struct m2m_tls_config *bbn_tls(const struct boot_opts *o, struct m2m_error *err)
+{
+    struct m2m_tls_config *cfg = m2m_tls_config_new(err);
+    struct m2m_credential *cred = NULL;
+    struct m2m_trust *trust = NULL;
+    int ok = 0;
+
+    if (cfg == NULL)
+        return NULL;
+    if ((cred = m2m_credential_load(o->key, o->cert, o->chain[0] ? o->chain : NULL, err)) &&
+        (trust = m2m_trust_new(err)) && m2m_trust_add_anchors(trust, o->bbn_root, err) == 0) {
+        m2m_tls_config_set_credential(cfg, cred);
+        m2m_tls_config_set_trust(cfg, trust);
+        /* The node must authenticate the BBN it was configured with (SPEC.md 7). */
+        ok = m2m_tls_config_set_peer(cfg, M2M_FLAVOUR_FQDN, o->bbn_name, err) == 0;
+    }
+    m2m_credential_free(cred);
+    m2m_trust_free(trust);
+    if (!ok) {
+        m2m_tls_config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+static char *briefing_request(const struct boot_opts *o)
+{
+    json_t *req = json_object(), *mech = json_array();
+    char buf[sizeof(o->mechanisms)], *save = NULL, *s;
+
+    snprintf(buf, sizeof(buf), "%s", o->mechanisms);
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        json_array_append_new(mech, json_string(t));
+    json_object_set_new(req, "mechanisms", mech);
+    json_object_set_new(req, "transports", json_pack("[s]", "https"));
+    if (o->site[0])
+        json_object_set_new(req, "site", json_string(o->site));
+    if (o->has_location)
+        json_object_set_new(req, "location", json_pack("{s:f, s:f}", "lat", o->lat, "lon", o->lon));
+    s = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    return s;
+}
+
+static int load_anchors(json_t *pems, struct instruction *in, struct m2m_error *err)
+{
+    json_t *v;
+    size_t i;
+
+    if ((in->anchors = m2m_trust_new(err)) == NULL)
+        return -1;
+    json_array_foreach(pems, i, v)
+    {
+        const char *pem = json_string_value(v);
+        BIO *bio = pem ? BIO_new_mem_buf(pem, -1) : NULL;
+        X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+        int rc = x ? m2m_trust_add_anchor_cert(in->anchors, x, err) : -1;
+        X509_free(x);
+        BIO_free(bio);
+        if (rc != 0)
+            return x ? -1 : m2m_error_set(err, M2M_E_BAD_MESSAGE, "trust anchor %zu is not PEM", i);
+        in->n_anchors++;
+    }
+    return in->n_anchors > 0 ? 0
+                             : m2m_error_set(err, M2M_E_BAD_MESSAGE,
+                                             "the instruction carries no trust anchor for its target");
+}
+
+static int parse_instruction(const char *body, struct instruction *in, struct m2m_error *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loads(body, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *ins = root ? json_object_get(root, "instruction") : NULL;
+    const char *mech = NULL, *tid = NULL, *turi = NULL, *exp = NULL;
+    json_t *anchors = NULL;
+    int rc = -1;
+
+    if (ins == NULL || json_unpack(ins, "{s:s, s:{s:s, s:s}, s:o, s?s}", "mechanism", &mech,
+                                   "target", "id", &tid, "uri", &turi, "trustAnchors", &anchors,
+                                   "expires", &exp) != 0 ||
+        !json_is_array(anchors) || strlen(mech) >= sizeof(in->mechanism) ||
+        strlen(tid) >= sizeof(in->target_id) || strlen(turi) >= sizeof(in->target_uri)) {
+        m2m_error_set(err, M2M_E_BAD_MESSAGE, "not a Bootstrap Execution Instruction");
+        goto out;
+    }
+    snprintf(in->mechanism, sizeof(in->mechanism), "%s", mech);
+    snprintf(in->target_id, sizeof(in->target_id), "%s", tid);
+    snprintf(in->target_uri, sizeof(in->target_uri), "%s", turi);
+    snprintf(in->expires, sizeof(in->expires), "%s", exp ? exp : "");
+    if (m2m_fqdn_validate(in->target_id, err) != 0)
+        goto out;
+    rc = load_anchors(anchors, in, err);
+out:
+    json_decref(root);
+    return rc;
+}
+
+static int briefing(const struct boot_opts *o, struct instruction *in, struct m2m_error *err)
+{
+    struct m2m_tls_config *cfg = bbn_tls(o, err);
+    struct m2m_https_client *c = NULL;
+    char *req = briefing_request(o), *body = NULL, reason[256];
+    int status = 0, rsc = 0, rc = -1;
+
+    if (cfg == NULL || req == NULL || (c = m2m_https_client_new(cfg, o->bbn, o->bbn_name, err)) == NULL)
+        goto out;
+    if (o->timeout_s > 0)
+        m2m_https_client_set_timeout_ms(c, o->timeout_s * 1000);
+    if (m2m_https_client_request(c, "POST", "/briefing", NULL, req, &status, &rsc, &body, err) != 0)
+        goto out;
+    if (status != 200) {
+        m2m_error_body_decode(body, strlen(body), reason, sizeof(reason));
+        m2m_error_set(err, M2M_E_BAD_MESSAGE, "the Briefing Node answered HTTP %d: %s", status,
+                      reason[0] ? reason : "(no reason given)");
+        goto out;
+    }
+    rc = parse_instruction(body, in, err);
+out:
+    free(req);
+    free(body);
+    m2m_https_client_free(c);
+    m2m_tls_config_free(cfg);
+    return rc;
+}
+
+/* ---- Bootstrap-Execution ---- */
+
+/* The path of a URI ("https://h:p/x/y" -> "/x/y"), or fallback when it has none. */
+static const char *uri_path(const char *uri, const char *fallback)
+{
+    const char *p = strstr(uri, "://");
+
+    p = p ? strchr(p + 3, '/') : NULL;
+    return p && p[1] ? p : fallback;
+}
+
+/* The client registration with one MAF (V3 8.8.2.3): a TLS-PSK session whose identity is the
+ * KeID and whose key is Km; the MAF fetches Km from the MEF if it has never seen the KeID,
+ * and must assign the KmID both ends derive. */
+static int register_maf(const struct enrol_result *r, const struct enrol_maf *m, int timeout_s,
+                        char *reg_id, size_t reg_sz, struct m2m_error *err)
+{
+    struct m2m_tls_config *cfg = m2m_tls_config_new(err);
+    struct m2m_https_client *c = NULL;
+    const char *uri = m->in->maf_uri[0] ? m->in->maf_uri : m->in->client_registration_uri;
+    char *body = NULL, reason[256];
+    const char *assigned = NULL, *enrolee = NULL, *cid = NULL;
+    json_t *resp = NULL;
+    int status = 0, rsc = 0, rc = -1;
+
+    if (cfg == NULL || m2m_tls_config_set_psk_client(cfg, r->resp.keid, m->km, err) != 0)
+        goto out;
+    if (uri[0] == '\0') {
+        m2m_error_set(err, M2M_E_BAD_MESSAGE, "the MAF instruction for %s has no URI",
+                      m->in->maf_id);
+        goto out;
+    }
+    if ((c = m2m_https_client_new(cfg, uri, m->in->maf_id, err)) == NULL)
+        goto out;
+    if (timeout_s > 0)
+        m2m_https_client_set_timeout_ms(c, timeout_s * 1000);
+    if (m2m_https_client_request(c, "POST",
+                                 uri_path(m->in->client_registration_uri, "/clientRegistration"),
+                                 r->resp.enrolee_id, "{}", &status, &rsc, &body, err) != 0)
+        goto out;
+    if (status != 200 && status != 201) {
+        m2m_error_body_decode(body, strlen(body), reason, sizeof(reason));
+        m2m_error_set(err, M2M_E_BAD_MESSAGE, "the MAF answered HTTP %d: %s", status,
+                      reason[0] ? reason : "(no reason given)");
+        goto out;
+    }
+    resp = json_loads(body, JSON_REJECT_DUPLICATES, NULL);
+    if (resp == NULL || json_unpack(resp, "{s:s, s:s, s:s}", "clientRegId", &cid,
+                                    "assignedSymmKeyId", &assigned, "enroleeId", &enrolee) != 0) {
+        m2m_error_set(err, M2M_E_BAD_MESSAGE, "not a client registration answer");
+        goto out;
+    }
+    /* DESIGN.md section 3: the KmID the MAF assigns is the one derived from Km alone. */
+    if (strcmp(assigned, m->kmid) != 0 || strcmp(enrolee, r->resp.enrolee_id) != 0) {
+        m2m_error_set(err, M2M_E_BAD_MESSAGE,
+                      "the MAF assigned %s to %s; this node derived %s for %s", assigned, enrolee,
+                      m->kmid, r->resp.enrolee_id);
+        goto out;
+    }
+    snprintf(reg_id, reg_sz, "%s", cid);
+    rc = 0;
+out:
+    json_decref(resp);
+    free(body);
+    m2m_https_client_free(c);
+    m2m_tls_config_free(cfg);
+    return rc;
+}
+
+/* Maps the instruction's mechanism onto an enrolment (docs/briefing.md names them). */
+static int plan_enrolment(const struct boot_opts *o, const struct instruction *in,
+                          struct enrol_opts *eo, struct m2m_error *err)
+{
+    memset(eo, 0, sizeof(*eo));
+    eo->mef = in->target_uri;
+    eo->mef_name = in->target_id;
+    eo->mef_trust = in->anchors;
+    eo->state = o->state;
+    eo->timeout_s = o->timeout_s;
+    if (strcmp(in->mechanism, "certificate") == 0 || strcmp(in->mechanism, "pki") == 0) {
+        eo->cert = o->cert;
+        eo->key = o->key;
+        eo->chain = o->chain[0] ? o->chain : NULL;
+        eo->root = strcmp(in->mechanism, "pki") == 0;
+        return 0;
+    }
+    if (strcmp(in->mechanism, "psk") == 0) {
+        if (!o->kpm_id[0] || (!o->kpm_hex[0] && !o->kpm_file[0]))
+            return m2m_error_set(err, M2M_E_INVALID_ARG,
+                                 "the psk mechanism needs --kpm-id and --kpm-hex or --kpm-file");
+        eo->kpm_id = o->kpm_id;
+        eo->kpm_hex = o->kpm_hex[0] ? o->kpm_hex : NULL;
+        eo->kpm_file = o->kpm_file[0] ? o->kpm_file : NULL;
+        return 0;
+    }
+    return m2m_error_set(err, M2M_E_INVALID_ARG, "mechanism '%s' is not supported by this node",
+                         in->mechanism);
+}
+
+static int execution(const struct boot_opts *o, const struct instruction *in,
+                     struct enrol_result *r, struct progress *p, struct m2m_error *err)
+{
+    struct enrol_opts eo;
+
+    if (plan_enrolment(o, in, &eo, err) != 0)
+        return -1;
+    r->mef_url = eo.mef;
+    r->mef_name = eo.mef_name;
+    if (enrol_run(&eo, r, err) != 0)
+        return -1;
+    if (r->root) {
+        phase(p, "execution", "root credential %s from %s", r->rootcred.credential_id,
+              in->target_id);
+        return 0;
+    }
+    phase(p, "execution", "enrolled at %s: KeID %s, Enrolee-ID %s", in->target_id, r->resp.keid,
+          r->resp.enrolee_id);
+    for (size_t i = 0; i < r->n_maf; i++) {
+        char reg[256];
+        if (r->maf[i].km == NULL)
+            continue;
+        if (register_maf(r, &r->maf[i], o->timeout_s, reg, sizeof(reg), err) != 0)
+            return -1;
+        phase(p, "execution", "registered with MAF %s: clientRegId %s, KmID %s",
+              r->maf[i].in->maf_id, reg, r->maf[i].kmid);
+    }
+    return 0;
+}
+
+int cmd_bootstrap(int argc, char **argv)
+{
+    struct boot_opts o;
+    struct instruction in;
+    struct enrol_result r = {0};
+    struct progress p = {0};
+    struct m2m_error err;
+    json_t *store = NULL;
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    memset(&in, 0, sizeof(in));
+    if ((rc = parse_opts(argc, argv, &o)) != 0)
+        return rc == 1 ? 0 : rc;
+    p.json = o.json;
+    p.phases = json_array();
+    rc = 1;
+    if (enrol_store_open(o.state, &store, &err) != 0) {
+        fail_in("start", &err);
+        goto out;
+    }
+    phase(&p, "start", "briefing node %s (%s), mechanisms %s", o.bbn_name, o.bbn, o.mechanisms);
+    if (briefing(&o, &in, &err) != 0) {
+        fail_in("briefing", &err);
+        goto out;
+    }
+    phase(&p, "briefing", "mechanism %s, target %s at %s, %zu trust anchor(s)%s%s", in.mechanism,
+          in.target_id, in.target_uri, in.n_anchors, in.expires[0] ? ", until " : "", in.expires);
+    if (execution(&o, &in, &r, &p, &err) != 0) {
+        fail_in("execution", &err);
+        goto out;
+    }
+    if (enrol_store_commit(o.state, store, &r, &err) != 0) {
+        fail_in("execution", &err);
+        goto out;
+    }
+    phase(&p, "done", "credentials in %s/%s", o.state, ENROL_STORE_FILE);
+    if (o.json) {
+        json_t *sum = json_pack("{s:o, s:s, s:s}", "phases", json_incref(p.phases), "mechanism",
+                                in.mechanism, "target", in.target_id);
+        char *s;
+        if (!r.root) {
+            json_object_set_new(sum, "keId", json_string(r.resp.keid));
+            json_object_set_new(sum, "enroleeId", json_string(r.resp.enrolee_id));
+        }
+        s = json_dumps(sum, JSON_COMPACT);
+        if (s != NULL)
+            puts(s);
+        free(s);
+        json_decref(sum);
+    }
+    rc = 0;
+out:
+    if (store != NULL)
+        enrol_json_wipe_keys(store);
+    json_decref(store);
+    json_decref(p.phases);
+    enrol_result_clear(&r);
+    m2m_trust_free(in.anchors);
+    m2m_wipe(o.kpm_hex, sizeof(o.kpm_hex));
+    return rc;
+}
