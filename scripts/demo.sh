@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The m2msec demo: remote security provisioning end to end on this machine.
+# The m2msec demo: a device bootstrapped end to end against local daemons.
 #   1. a oneM2M PKI with every certificate flavour;
-#   2. an M2M Enrolment Function (m2msecd, SQLite store) with a device and a MAF registered;
-#   3. the device enrols over mutual TLS 1.2 (m2msec enrol): Ke and KeID from the TLS exporter,
-#      Km and KmID derived for the MAF, stored locally;
-#   4. the MAF, seeing the KeID for the first time, fetches Km from the MEF over mutual TLS;
-#      both sides now hold the same Km, and the MEF's audit shows what it issued.
+#   2. three m2msecd daemons on 127.0.0.1, each with its SQLite store: a Bootstrap Briefing
+#      Node, an M2M Enrolment Function and an M2M Authentication Function;
+#   3. the operator registers the device at the MEF and a rule at the Briefing Node;
+#   4. m2msec bootstrap on the device: Bootstrap-Start, -Briefing (where and how), -Execution
+#      (enrolment at the MEF: Ke and KeID from the TLS exporter, Km and KmID derived; then the
+#      TLS-PSK session to the MAF with KeID, which fetches Km from the MEF and registers the
+#      device under the KmID both ends derived).
 set -euo pipefail
 
 BIN=${1:-build/bin}
@@ -42,9 +44,12 @@ for c in device:device node:node-id cse1:cse-id ae01:ae-id mef:fqdn maf:fqdn; do
   printf '  %-7s %s\n' "${c%%:*}" "$("$M2M" pki show "$P/${c%%:*}.cert.pem" | grep -m1 "^${c#*:} ")"
 done
 
-step "2. The MEF: m2msecd on 127.0.0.1 with an SQLite store"
+step "2. Three daemons on 127.0.0.1: Briefing Node, MEF and MAF (SQLite stores)"
 head -c 32 /dev/urandom >"$DIR/kek" && chmod 600 "$DIR/kek"
+"$M2M" pki cert --flavour fqdn --id bbn.example.com --issuer "$P/sp-ca" --out "$P/bbn" >/dev/null
+BBN_PORT=$(port)
 MEF_PORT=$(port)
+MAF_PORT=$(port)
 cat >"$DIR/mef.conf" <<CONF
 [daemon]
 store = sqlite:$DIR/mef.db
@@ -64,38 +69,82 @@ flavours = device
 anchors = $P/root.cert.pem
 flavours = fqdn, cse-id
 CONF
+cat >"$DIR/maf.conf" <<CONF
+[daemon]
+store = sqlite:$DIR/maf.db
+kek_file = $DIR/kek
+[maf]
+fqdn = maf.example.com
+listen = 127.0.0.1:$MAF_PORT
+cert = $P/maf.cert.pem
+key = $P/maf.key.pem
+chain = $P/sp-ca.cert.pem
+trust = mefs
+mef = mef.example.com https://127.0.0.1:$MEF_PORT
+[trust.mefs]
+anchors = $P/root.cert.pem
+flavours = fqdn
+CONF
+cat >"$DIR/rules.conf" <<CONF
+[rule.acme-meters]
+trust = manufacturer-acme
+device_prefix = 0.2.481.1.100.3030
+mechanism = certificate
+target_id = mef.example.com
+target_uri = https://127.0.0.1:$MEF_PORT
+trust_anchors = $P/root.cert.pem
+enrolment_targets = maf.example.com:21
+CONF
+cat >"$DIR/bbn.conf" <<CONF
+[daemon]
+store = sqlite:$DIR/bbn.db
+kek_file = $DIR/kek
+[bbn]
+fqdn = bbn.example.com
+listen = 127.0.0.1:$BBN_PORT
+cert = $P/bbn.cert.pem
+key = $P/bbn.key.pem
+chain = $P/sp-ca.cert.pem
+rules = $DIR/rules.conf
+[trust.manufacturer-acme]
+anchors = $P/mfr-ca.cert.pem
+flavours = device
+CONF
+for role in bbn mef maf; do
+  "$BIN/m2msecd" -c "$DIR/$role.conf" 2>"$DIR/$role.log" &
+  PIDS+=($!)
+done
+for p in $BBN_PORT $MEF_PORT $MAF_PORT; do
+  for _ in $(seq 200); do ss -Hltn "sport = :$p" | grep -q . && break; sleep 0.05; done
+done
+echo "bbn on :$BBN_PORT, mef on :$MEF_PORT, maf on :$MAF_PORT"
+
+step "3. The operator registers the device at the MEF and the MAF as its target"
 admin() { "$M2M" mef --store "sqlite:$DIR/mef.db" --kek "$DIR/kek" --sp-id //sp.example.com "$@"; }
 admin enrolee add --id /CSE1001 --flavour device --identity 0.2.481.1.100.3030.10011 \
-  --trust-set devices --lifetime 86400 --maf-id maf.example.com --maf-uri https://127.0.0.1:8444
+  --trust-set devices --lifetime 86400 --maf-id maf.example.com --maf-uri "https://127.0.0.1:$MAF_PORT"
 admin target add --id maf.example.com
 admin target allow --id maf.example.com --suid 21 --enrolee /CSE1001
-"$BIN/m2msecd" -c "$DIR/mef.conf" 2>"$DIR/mef.log" &
-PIDS+=($!)
-for _ in $(seq 100); do ss -Hltn "sport = :$MEF_PORT" | grep -q . && break; sleep 0.05; done
-echo "m2msecd (mef) listening on 127.0.0.1:$MEF_PORT"
+"$M2M" bbn rules check "$DIR/rules.conf"
 
-step "3. The device enrols (mutual TLS 1.2, device certificate -> MEF FQDN certificate)"
-"$M2M" enrol --mef "https://127.0.0.1:$MEF_PORT" --mef-name mef.example.com \
-  --mef-root "$P/root.cert.pem" --cert "$P/device.cert.pem" --key "$P/device.key.pem" \
-  --chain "$P/mfr-ca.cert.pem" --state "$DIR/device"
-KEID=$(python3 -c 'import json,sys; print(next(k["id"] for k in json.load(open(sys.argv[1]))["keys"] if k["type"]=="Ke"))' "$DIR/device/credentials.json")
-KM_DEVICE=$(python3 -c 'import json,sys; print(next(k["key"] for k in json.load(open(sys.argv[1]))["keys"] if k["type"]=="Km"))' "$DIR/device/credentials.json")
+step "4. m2msec bootstrap on the device (pre-configured: the Briefing Node and its anchor)"
+cat >"$DIR/device.ini" <<CONF
+[bootstrap]
+bbn = https://127.0.0.1:$BBN_PORT
+bbn-name = bbn.example.com
+bbn-root = $P/root.cert.pem
+cert = $P/device.cert.pem
+key = $P/device.key.pem
+chain = $P/mfr-ca.cert.pem
+state = $DIR/device
+CONF
+"$M2M" bootstrap --config "$DIR/device.ini"
 
-step "4. The MAF sees KeID $KEID for the first time and fetches Km from the MEF"
-cat "$P/maf.cert.pem" "$P/sp-ca.cert.pem" >"$DIR/maf.full.pem"
-RESP=$(curl -s --tlsv1.2 --tls-max 1.2 --cacert "$P/root.cert.pem" --cert "$DIR/maf.full.pem" \
-  --key "$P/maf.key.pem" --resolve "mef.example.com:$MEF_PORT:127.0.0.1" \
-  -H "X-M2M-Origin: maf.example.com" "https://mef.example.com:$MEF_PORT/fetchCredentials/$KEID/21")
-KM_MAF=$(python3 -c 'import json,sys,base64; print(base64.b64decode(json.loads(sys.argv[1])["credential"]).hex())' "$RESP")
-echo "GET /fetchCredentials/$KEID/21 -> enroleeId $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["enroleeId"])' "$RESP")"
-if [ "$KM_MAF" = "$KM_DEVICE" ]; then
-  echo "device and MAF hold the same Km (fingerprint $(printf '%s' "$KM_MAF" | sha256sum | cut -c1-16))"
-else
-  echo "demo: Km mismatch" >&2
-  exit 1
-fi
-echo
-echo "MEF audit:"
-admin audit | head -n 5
+step "5. What each side now holds"
+KMID=$(python3 -c 'import json,sys; print(next(k["id"] for k in json.load(open(sys.argv[1]))["keys"] if k["type"]=="Km"))' "$DIR/device/credentials.json")
+echo "device:  $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(", ".join(k["type"]+" "+k["id"] for k in d["keys"]))' "$DIR/device/credentials.json")"
+echo "maf:     $("$M2M" maf --store "sqlite:$DIR/maf.db" --kek "$DIR/kek" keys list | grep -c "$KMID") cached key under KmID $KMID"
+echo "mef audit:"
+admin audit | head -n 4
 echo
 echo "demo: ok"
