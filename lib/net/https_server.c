@@ -28,13 +28,21 @@
 
 #include "core/safety.h"
 
+/* Counts live connections. It outlives the server while any connection's SSL does: libevent
+ * may free a connection's bufferevent (and with it the SSL) after evhttp_free returned. */
+struct conn_track {
+    int refs; /* the server's, plus one per live connection */
+    int connections;
+    struct m2m_https_server *srv; /* NULL once the server is freed */
+};
+
 struct m2m_https_server {
     struct event_base *base;
     struct evhttp *http;
     struct evconnlistener *listener;
     struct m2m_https_config cfg;
+    struct conn_track *track;
     unsigned short port;
-    int connections;
     bool paused;
     bool stopped;
 };
@@ -54,19 +62,29 @@ struct m2m_https_exchange {
 static int conn_idx = -1;
 static pthread_once_t conn_idx_once = PTHREAD_ONCE_INIT;
 
+static void track_release(struct conn_track *t)
+{
+    if (--t->refs == 0)
+        free(t);
+}
+
 static void conn_gone(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
                       void *argp)
 {
-    struct m2m_https_server *srv = ptr;
+    struct conn_track *t = ptr;
+    struct m2m_https_server *srv;
 
     (void)parent, (void)ad, (void)idx, (void)argl, (void)argp;
-    if (srv == NULL)
+    if (t == NULL)
         return;
-    srv->connections--;
-    if (srv->paused && !srv->stopped && srv->connections < srv->cfg.max_connections) {
+    t->connections--;
+    srv = t->srv;
+    if (srv != NULL && srv->paused && !srv->stopped &&
+        t->connections < srv->cfg.max_connections) {
         evconnlistener_enable(srv->listener);
         srv->paused = false;
     }
+    track_release(t);
 }
 
 static void conn_idx_init(void)
@@ -89,12 +107,13 @@ static struct bufferevent *make_bev(struct event_base *base, void *arg)
 
     if (ssl == NULL)
         return NULL; /* evhttp closes the socket */
-    if (SSL_set_ex_data(ssl, conn_idx, srv) != 1) {
+    if (SSL_set_ex_data(ssl, conn_idx, srv->track) != 1) {
         SSL_free(ssl);
         return NULL;
     }
-    srv->connections++;
-    if (srv->connections >= srv->cfg.max_connections && !srv->paused) {
+    srv->track->refs++;
+    srv->track->connections++;
+    if (srv->track->connections >= srv->cfg.max_connections && !srv->paused) {
         evconnlistener_disable(srv->listener);
         srv->paused = true;
     }
@@ -256,12 +275,34 @@ void m2m_https_reply_error(struct m2m_https_exchange *x, int http_status, enum m
 
 /* ---- server ---- */
 
+/* A numeric IPv4 or IPv6 address and a port (0: the kernel picks one). */
+static int make_addr(const char *address, unsigned short port, struct sockaddr_storage *ss,
+                     int *len, struct m2m_error *err)
+{
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+    memset(ss, 0, sizeof(*ss));
+    if (inet_pton(AF_INET, address, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons(port);
+        *len = sizeof(*in4);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, address, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(port);
+        *len = sizeof(*in6);
+        return 0;
+    }
+    return m2m_error_set(err, M2M_E_INVALID_ARG, "listen address '%s' is not numeric", address);
+}
+
 static int bind_listener(struct m2m_https_server *srv, struct m2m_error *err)
 {
     struct sockaddr_storage ss;
-    int sslen = sizeof(ss);
+    int sslen = 0;
     unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
-    char addr[80];
     int rc = -1;
 
     if (srv->cfg.fd >= 0) {
@@ -269,10 +310,7 @@ static int bind_listener(struct m2m_https_server *srv, struct m2m_error *err)
     } else {
         if (srv->cfg.reuseport)
             flags |= LEV_OPT_REUSEABLE_PORT;
-        snprintf(addr, sizeof(addr), strchr(srv->cfg.address, ':') ? "[%s]:%u" : "%s:%u",
-                 srv->cfg.address, srv->cfg.port);
-        M2M_ENSURE(evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &sslen) == 0,
-                   M2M_E_INVALID_ARG, "listen address '%s'", addr);
+        M2M_GUARD(make_addr(srv->cfg.address, srv->cfg.port, &ss, &sslen, err));
         srv->listener = evconnlistener_new_bind(srv->base, NULL, NULL, flags, 1024,
                                                 (struct sockaddr *)&ss, sslen);
     }
@@ -320,10 +358,13 @@ struct m2m_https_server *m2m_https_server_new(struct event_base *base,
         return NULL;
     }
     srv = calloc(1, sizeof(*srv));
-    if (srv == NULL) {
+    if (srv == NULL || (srv->track = calloc(1, sizeof(*srv->track))) == NULL) {
+        free(srv);
         m2m_error_set(err, M2M_E_NOMEM, "server");
         return NULL;
     }
+    srv->track->refs = 1;
+    srv->track->srv = srv;
     srv->base = base;
     srv->cfg = *cfg;
     apply_defaults(&srv->cfg);
@@ -372,10 +413,12 @@ void m2m_https_server_free(struct m2m_https_server *srv)
     if (srv == NULL)
         return;
     srv->stopped = true;
+    srv->track->srv = NULL;
     if (srv->http != NULL)
         evhttp_free(srv->http); /* frees the bound listener and every connection */
     else if (srv->listener != NULL)
         evconnlistener_free(srv->listener);
+    track_release(srv->track);
     free(srv);
 }
 
@@ -386,5 +429,5 @@ unsigned short m2m_https_server_port(const struct m2m_https_server *srv)
 
 int m2m_https_server_connections(const struct m2m_https_server *srv)
 {
-    return srv->connections;
+    return srv->track->connections;
 }
