@@ -12,7 +12,9 @@ struct cli_command {
     int (*run)(int argc, char **argv);
 };
 
+int cmd_connect(int argc, char **argv);
 int cmd_derive(int argc, char **argv);
+int cmd_listen(int argc, char **argv);
 int cmd_enrol(int argc, char **argv);
 int cmd_bootstrap(int argc, char **argv);
 int cmd_pki(int argc, char **argv);

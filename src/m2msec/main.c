@@ -5,6 +5,8 @@
 #include "cli.h"
 
 static const struct cli_command commands[] = {
+    {"connect", "Entity A: associate with a peer over TLS/DTLS (certificate or PSK)", cmd_connect},
+    {"listen", "Entity B: accept associations from the allowed peers over TLS/DTLS", cmd_listen},
     {"derive", "compute KeID, Km, Kpsa, KmID and GBA keys from their inputs", cmd_derive},
     {"bootstrap", "Bootstrap-Start, -Briefing and -Execution in one command", cmd_bootstrap},
     {"enrol", "enrol with an MEF and store Ke, Km and KmID locally", cmd_enrol},
