@@ -8,9 +8,9 @@
 #include <m2msec/secret.h>
 
 #define M2M_EXPORT_LEN 48 /* TS-0003 10.3.1: exporter output length */
-#define M2M_RELID_LEN 16  /* RelativeKeID: the first 16 bytes */
-#define M2M_KEY_LEN 32    /* Ke, Km, Kpsa, Kc: the last 32 bytes, or an HMAC-SHA-256 */
-#define M2M_FQDN_MAX 253
+#define M2M_RELID_LEN  16 /* RelativeKeID: the first 16 bytes */
+#define M2M_KEY_LEN    32 /* Ke, Km, Kpsa, Kc: the last 32 bytes, or an HMAC-SHA-256 */
+#define M2M_FQDN_MAX   253
 /* "<32 hex>@<fqdn>" plus NUL */
 #define M2M_KEYID_MAX (2 * M2M_RELID_LEN + 1 + M2M_FQDN_MAX + 1)
 
@@ -89,16 +89,15 @@ M2M_API M2M_MUST_CHECK int m2m_milenage_opc(const unsigned char k[16], const uns
 /* All functions at once; out holds key material: wipe it with m2m_wipe after use. */
 M2M_API M2M_MUST_CHECK int m2m_milenage(const unsigned char k[16], const unsigned char opc[16],
                                         const unsigned char rand[16], const unsigned char sqn[6],
-                                        const unsigned char amf[2],
-                                        struct m2m_milenage_out *out, struct m2m_error *err);
+                                        const unsigned char amf[2], struct m2m_milenage_out *out,
+                                        struct m2m_error *err);
 
 /* ---- AES key wrap through OpenSSL's EVP wrap ciphers ---- */
 /* RFC 3394 (pad = 0: input a multiple of 8, at least 16 bytes) or RFC 5649 (pad = 1).
  * kek is 16, 24 or 32 bytes. out needs in_len + 8 (+7 for padding) bytes. */
 M2M_API M2M_MUST_CHECK int m2m_aes_wrap(const struct m2m_secret *kek, int pad,
-                                        const unsigned char *in, size_t in_len,
-                                        unsigned char *out, size_t outcap, size_t *out_len,
-                                        struct m2m_error *err);
+                                        const unsigned char *in, size_t in_len, unsigned char *out,
+                                        size_t outcap, size_t *out_len, struct m2m_error *err);
 /* The inverse; an integrity failure is M2M_E_UNWRAP and yields nothing. */
 M2M_API struct m2m_secret *m2m_aes_unwrap(const struct m2m_secret *kek, int pad,
                                           const unsigned char *in, size_t in_len,

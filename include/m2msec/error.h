@@ -45,30 +45,30 @@ enum m2m_errcode {
     M2M_E_CRL_LOAD,
     M2M_E_KEY_MISMATCH,
     /* verification, one code per check so callers and tests can tell them apart */
-    M2M_E_CERT_NAME,          /* configured identity not equal to any SAN entry of the flavour */
-    M2M_E_CERT_WILDCARD,      /* a wildcard name was offered or configured */
-    M2M_E_CERT_UNTRUSTED,     /* no path to a configured anchor */
+    M2M_E_CERT_NAME,      /* configured identity not equal to any SAN entry of the flavour */
+    M2M_E_CERT_WILDCARD,  /* a wildcard name was offered or configured */
+    M2M_E_CERT_UNTRUSTED, /* no path to a configured anchor */
     M2M_E_CERT_EXPIRED,
     M2M_E_CERT_NOT_YET_VALID,
     M2M_E_CERT_REVOKED,
-    M2M_E_CERT_CRL,           /* CRL missing, expired or unverifiable */
-    M2M_E_CERT_NOT_CA,        /* an issuer lacks basicConstraints CA:TRUE */
+    M2M_E_CERT_CRL,    /* CRL missing, expired or unverifiable */
+    M2M_E_CERT_NOT_CA, /* an issuer lacks basicConstraints CA:TRUE */
     M2M_E_CERT_PATHLEN,
     M2M_E_CERT_NAME_CONSTRAINTS,
-    M2M_E_CERT_PROFILE_KEY,   /* key is not ECDSA P-256 */
-    M2M_E_CERT_PROFILE_SIG,   /* signature is not ECDSA with SHA-256 */
-    M2M_E_CERT_PROFILE_KU,    /* keyUsage lacks digitalSignature */
-    M2M_E_CERT_CHAIN,         /* any other RFC 5280 path failure */
+    M2M_E_CERT_PROFILE_KEY, /* key is not ECDSA P-256 */
+    M2M_E_CERT_PROFILE_SIG, /* signature is not ECDSA with SHA-256 */
+    M2M_E_CERT_PROFILE_KU,  /* keyUsage lacks digitalSignature */
+    M2M_E_CERT_CHAIN,       /* any other RFC 5280 path failure */
     /* tls */
     M2M_E_TLS,
     M2M_E_TLS_HANDSHAKE,
     M2M_E_TLS_PSK_UNKNOWN,
     M2M_E_TLS_EXPORT,
-    M2M_E_TLS_WANT_IO,        /* not an error: the non-blocking operation must be retried */
+    M2M_E_TLS_WANT_IO, /* not an error: the non-blocking operation must be retried */
     M2M_E_TIMEOUT,
     /* messages */
-    M2M_E_BAD_MESSAGE,        /* malformed JSON, wrong member types, out-of-range values */
-    M2M_E_TOO_LARGE,          /* a body or field over its limit */
+    M2M_E_BAD_MESSAGE, /* malformed JSON, wrong member types, out-of-range values */
+    M2M_E_TOO_LARGE,   /* a body or field over its limit */
     /* store */
     M2M_E_STORE,           /* the database failed (I/O, corruption, busy, schema) */
     M2M_E_STORE_NOT_FOUND, /* no record with that id */
@@ -98,12 +98,12 @@ M2M_API int m2m_error_set(struct m2m_error *err, enum m2m_errcode code, const ch
     __attribute__((format(printf, 3, 4)));
 
 /* As m2m_error_set, also saving errno (category IO) and appending strerror. */
-M2M_API int m2m_error_set_errno(struct m2m_error *err, enum m2m_errcode code, const char *fmt,
-                                ...) __attribute__((format(printf, 3, 4)));
+M2M_API int m2m_error_set_errno(struct m2m_error *err, enum m2m_errcode code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* As m2m_error_set, appending the newest OpenSSL error queue entry and clearing the queue. */
-M2M_API int m2m_error_set_ossl(struct m2m_error *err, enum m2m_errcode code, const char *fmt,
-                               ...) __attribute__((format(printf, 3, 4)));
+M2M_API int m2m_error_set_ossl(struct m2m_error *err, enum m2m_errcode code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 M2M_API enum m2m_errcat m2m_error_category(const struct m2m_error *err);
 M2M_API enum m2m_errcat m2m_errcode_category(enum m2m_errcode code);

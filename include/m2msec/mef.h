@@ -17,10 +17,10 @@
 #include <m2msec/store.h>
 
 struct m2m_mef_config {
-    char fqdn[M2M_FQDN_MAX + 1];    /* the MEF's FQDN: the suffix of every KeID it issues */
-    char sp_id[M2M_FQDN_MAX + 3];   /* "//sp.example.com": completes SP-relative ids */
+    char fqdn[M2M_FQDN_MAX + 1];            /* the MEF's FQDN: the suffix of every KeID it issues */
+    char sp_id[M2M_FQDN_MAX + 3];           /* "//sp.example.com": completes SP-relative ids */
     char in_cse_id[M2M_ID_SEGMENT_MAX + 1]; /* IN-CSE-ID, for CSE public domain names */
-    int64_t default_ke_lifetime;    /* seconds, when a registration gives none */
+    int64_t default_ke_lifetime;            /* seconds, when a registration gives none */
     int64_t root_credential_lifetime;
 };
 
@@ -49,8 +49,8 @@ struct m2m_mef_write;
 struct m2m_mef_response {
     int http_status;
     enum m2m_rsc rsc;
-    char *body;  /* JSON, malloc'd */
-    bool close;  /* end the session after the answer (enrolment complete) */
+    char *body; /* JSON, malloc'd */
+    bool close; /* end the session after the answer (enrolment complete) */
     /* When set, commit it durably (m2m_mef_write_apply on a writer) before sending the
      * answer; if the commit fails, answer 500 instead. When wait_for_write is false the
      * write (an audit row of a refusal) may be committed after the answer. */

@@ -24,16 +24,16 @@ struct m2m_https_exchange;
 typedef void (*m2m_https_handler)(void *arg, struct m2m_https_exchange *x);
 
 struct m2m_https_config {
-    const char *address;       /* numeric IPv4/IPv6 address to bind */
-    unsigned short port;       /* 0: pick one (see m2m_https_server_port) */
-    bool reuseport;            /* SO_REUSEPORT, for one listener per worker process */
-    int fd;                    /* an already bound listening socket, or -1 */
-    struct m2m_tls_ctx *tls;   /* server context; the server takes no reference */
+    const char *address;     /* numeric IPv4/IPv6 address to bind */
+    unsigned short port;     /* 0: pick one (see m2m_https_server_port) */
+    bool reuseport;          /* SO_REUSEPORT, for one listener per worker process */
+    int fd;                  /* an already bound listening socket, or -1 */
+    struct m2m_tls_ctx *tls; /* server context; the server takes no reference */
     /* Bound on every wait for the peer: the handshake, a request on a fresh or keep-alive
      * connection, each read and write (default 10 s). */
     int timeout_ms;
-    size_t max_body;           /* default M2M_MAX_BODY */
-    int max_connections;       /* default 10000; above it the listener pauses */
+    size_t max_body;     /* default M2M_MAX_BODY */
+    int max_connections; /* default 10000; above it the listener pauses */
     m2m_https_handler handler;
     void *handler_arg;
 };
@@ -69,8 +69,8 @@ M2M_API const char *m2m_https_peer(const struct m2m_https_exchange *x);
 M2M_API void m2m_https_reply(struct m2m_https_exchange *x, int http_status, enum m2m_rsc rsc,
                              const char *json_body, bool close);
 /* Answers with an error body {"status": false, "errorString": reason}. */
-M2M_API void m2m_https_reply_error(struct m2m_https_exchange *x, int http_status,
-                                   enum m2m_rsc rsc, const char *reason);
+M2M_API void m2m_https_reply_error(struct m2m_https_exchange *x, int http_status, enum m2m_rsc rsc,
+                                   const char *reason);
 /* 1 while the client is still connected. */
 M2M_API int m2m_https_alive(const struct m2m_https_exchange *x);
 
@@ -92,9 +92,7 @@ M2M_API M2M_MUST_CHECK int m2m_writer_submit(struct m2m_writer *w, struct event_
                                              m2m_write_apply_fn apply, m2m_write_done_fn done,
                                              void *arg, struct m2m_error *err);
 /* Commits so far and the writes they carried (to show grouping in benchmarks). */
-M2M_API void m2m_writer_stats(struct m2m_writer *w, unsigned long *commits,
-                              unsigned long *writes);
-
+M2M_API void m2m_writer_stats(struct m2m_writer *w, unsigned long *commits, unsigned long *writes);
 
 /* ==== HTTPS client (libcurl over the tls layer) ====
  * One client is one TLS session: every request of a client travels on the same
@@ -112,8 +110,7 @@ struct m2m_https_client;
  * the server's certificate must prove; NULL uses HOST. Takes a reference to cfg. Nothing
  * is sent until the first request. */
 M2M_API struct m2m_https_client *m2m_https_client_new(struct m2m_tls_config *cfg,
-                                                      const char *base_url,
-                                                      const char *server_name,
+                                                      const char *base_url, const char *server_name,
                                                       struct m2m_error *err);
 /* Closes the connection; NULL is a no-op. */
 M2M_API void m2m_https_client_free(struct m2m_https_client *c);
@@ -130,16 +127,15 @@ M2M_API void m2m_https_client_set_timeout_ms(struct m2m_https_client *c, int ms)
  * could not be reached (M2M_E_IO), the time ran out (M2M_E_TIMEOUT), the body exceeded
  * M2M_HTTPS_CLIENT_MAX_RESPONSE (M2M_E_TOO_LARGE), or the request would have used another
  * connection than the first request's (M2M_E_TLS). */
-M2M_API M2M_MUST_CHECK int m2m_https_client_request(struct m2m_https_client *c,
-                                                    const char *method, const char *path,
-                                                    const char *origin, const char *body,
-                                                    int *status, int *rsc, char **resp_body,
-                                                    struct m2m_error *err);
+M2M_API M2M_MUST_CHECK int m2m_https_client_request(struct m2m_https_client *c, const char *method,
+                                                    const char *path, const char *origin,
+                                                    const char *body, int *status, int *rsc,
+                                                    char **resp_body, struct m2m_error *err);
 /* RFC 5705 export (no context) from the client's session; only while its connection is
  * still open (after a first request and before the server closed it). */
-M2M_API M2M_MUST_CHECK int m2m_https_client_export(struct m2m_https_client *c,
-                                                   const char *label, unsigned char *out,
-                                                   size_t len, struct m2m_error *err);
+M2M_API M2M_MUST_CHECK int m2m_https_client_export(struct m2m_https_client *c, const char *label,
+                                                   unsigned char *out, size_t len,
+                                                   struct m2m_error *err);
 /* The server identity the handshake proved (m2m_tls_peer); -1 before a first request. */
 M2M_API M2M_MUST_CHECK int m2m_https_client_peer(const struct m2m_https_client *c,
                                                  struct m2m_verified *out);

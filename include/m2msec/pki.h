@@ -30,14 +30,14 @@
  *             Node-ID is carried as a URI entry (e.g. "urn:dev:...", "urn:gsma:imei:...").
  *   CSE_ID  - dNSName only.
  *   AE_ID   - URI only, with an authority ("onem2m://sp.example.com/CSE1/Cabc", the form
- *             m2m_id_ae_uri writes), since the issuing CA's nameConstraints must cover its host (TS-0003 10.1.1.5): unless the
- *             profile is relaxed, the certificate that signed an AE-ID certificate must carry
- *             nameConstraints with a permitted dNSName or URI subtree covering that host.
- *   FQDN    - dNSName, or a URI entry (then the identity is the whole URI).
- * Comparison is exact and case-sensitive, except dNSName entries (ASCII case-insensitive).
- * A configured identity containing '*' is refused (M2M_E_CERT_WILDCARD); a SAN entry
- * containing '*' never matches, and when only such entries could have matched the error
- * is M2M_E_CERT_WILDCARD. The subject CN is never consulted. */
+ *             m2m_id_ae_uri writes), since the issuing CA's nameConstraints must cover its host
+ * (TS-0003 10.1.1.5): unless the profile is relaxed, the certificate that signed an AE-ID
+ * certificate must carry nameConstraints with a permitted dNSName or URI subtree covering that
+ * host. FQDN    - dNSName, or a URI entry (then the identity is the whole URI). Comparison is exact
+ * and case-sensitive, except dNSName entries (ASCII case-insensitive). A configured identity
+ * containing '*' is refused (M2M_E_CERT_WILDCARD); a SAN entry containing '*' never matches, and
+ * when only such entries could have matched the error is M2M_E_CERT_WILDCARD. The subject CN is
+ * never consulted. */
 enum m2m_flavour {
     M2M_FLAVOUR_NONE = 0,
     M2M_FLAVOUR_DEVICE,
@@ -72,11 +72,10 @@ struct m2m_credential;
 
 /* Loads PEM or DER files. chain_path may be NULL. The key must match the certificate. */
 M2M_API struct m2m_credential *m2m_credential_load(const char *key_path, const char *cert_path,
-                                                   const char *chain_path,
-                                                   struct m2m_error *err);
+                                                   const char *chain_path, struct m2m_error *err);
 /* Takes references to key, cert and chain (chain may be NULL). */
-M2M_API struct m2m_credential *m2m_credential_new(EVP_PKEY *key, X509 *cert,
-                                                  STACK_OF(X509) *chain, struct m2m_error *err);
+M2M_API struct m2m_credential *m2m_credential_new(EVP_PKEY *key, X509 *cert, STACK_OF(X509) *chain,
+                                                  struct m2m_error *err);
 M2M_API void m2m_credential_free(struct m2m_credential *c);
 M2M_API void m2m_credential_up_ref(struct m2m_credential *c);
 M2M_API EVP_PKEY *m2m_credential_key(const struct m2m_credential *c);
@@ -161,13 +160,13 @@ struct m2m_cert_spec {
     const char *permitted_dns[M2M_MAX_CONSTRAINTS];
     enum m2m_key_type key_type;
     /* Deliberately broken certificates for negative tests. */
-    int insecure_sha1;            /* sign with ECDSA-SHA1 / RSA-SHA1 */
-    int insecure_no_digsig;       /* keyUsage without digitalSignature */
-    int insecure_not_ca;          /* a "CA" without basicConstraints CA:TRUE */
-    int insecure_cn_only;         /* identity only in the subject CN, no SAN */
+    int insecure_sha1;      /* sign with ECDSA-SHA1 / RSA-SHA1 */
+    int insecure_no_digsig; /* keyUsage without digitalSignature */
+    int insecure_not_ca;    /* a "CA" without basicConstraints CA:TRUE */
+    int insecure_cn_only;   /* identity only in the subject CN, no SAN */
     /* Device / OID Node-ID identities: the otherName type-id arc (NULL = default). */
     const char *device_arc;
-    int insecure_wildcard;        /* allow '*' in the identity */
+    int insecure_wildcard; /* allow '*' in the identity */
 };
 
 /* Creates a key of spec->key_type and a certificate signed by issuer (NULL = self-signed).
@@ -180,9 +179,8 @@ struct m2m_cert_spec {
  * keyUsage digitalSignature (critical), extendedKeyUsage serverAuth and clientAuth, and the
  * SAN entry of their flavour. */
 M2M_API M2M_MUST_CHECK int m2m_pki_issue(const struct m2m_cert_spec *spec,
-                                         const struct m2m_credential *issuer,
-                                         EVP_PKEY **key_out, X509 **cert_out,
-                                         struct m2m_error *err);
+                                         const struct m2m_credential *issuer, EVP_PKEY **key_out,
+                                         X509 **cert_out, struct m2m_error *err);
 /* A CRL by issuer listing the given certificates as revoked, valid for `days`. */
 M2M_API M2M_MUST_CHECK int m2m_pki_make_crl(const struct m2m_credential *issuer,
                                             X509 *const *revoked, size_t n_revoked, int days,
@@ -190,8 +188,7 @@ M2M_API M2M_MUST_CHECK int m2m_pki_make_crl(const struct m2m_credential *issuer,
 /* PEM writers; keys are written mode 0600 (atomically: temp file, fsync, rename). */
 M2M_API M2M_MUST_CHECK int m2m_pki_write_key(const char *path, EVP_PKEY *key,
                                              struct m2m_error *err);
-M2M_API M2M_MUST_CHECK int m2m_pki_write_cert(const char *path, X509 *cert,
-                                              struct m2m_error *err);
+M2M_API M2M_MUST_CHECK int m2m_pki_write_cert(const char *path, X509 *cert, struct m2m_error *err);
 M2M_API M2M_MUST_CHECK int m2m_pki_write_crl(const char *path, X509_CRL *crl,
                                              struct m2m_error *err);
 

@@ -13,16 +13,16 @@
 #include <m2msec/error.h>
 #include <m2msec/id.h>
 
-#define M2M_MAX_BODY 16384 /* request bodies larger than this are refused */
-#define M2M_URI_MAX 512
+#define M2M_MAX_BODY         16384 /* request bodies larger than this are refused */
+#define M2M_URI_MAX          512
 #define M2M_MAX_INSTRUCTIONS 8
-#define M2M_MAX_ANCHORS 8
-#define M2M_PEM_MAX 4096
+#define M2M_MAX_ANCHORS      8
+#define M2M_PEM_MAX          4096
 
 /* oneM2M HTTP binding headers (TS-0009) and response status codes (TS-0004 6.6). */
 #define M2M_HDR_ORIGIN "X-M2M-Origin"
-#define M2M_HDR_RI "X-M2M-RI"
-#define M2M_HDR_RSC "X-M2M-RSC"
+#define M2M_HDR_RI     "X-M2M-RI"
+#define M2M_HDR_RSC    "X-M2M-RSC"
 
 enum m2m_rsc {
     M2M_RSC_OK = 2000,
@@ -106,8 +106,7 @@ struct m2m_root_credential {
 M2M_API M2M_MUST_CHECK int m2m_enrol_request_decode(const char *body, size_t len,
                                                     struct m2m_enrol_request *out,
                                                     struct m2m_error *err);
-M2M_API char *m2m_enrol_request_encode(const struct m2m_enrol_request *req,
-                                       struct m2m_error *err);
+M2M_API char *m2m_enrol_request_encode(const struct m2m_enrol_request *req, struct m2m_error *err);
 
 M2M_API M2M_MUST_CHECK int m2m_enrol_response_decode(const char *body, size_t len,
                                                      struct m2m_enrol_response *out,
@@ -125,14 +124,12 @@ M2M_API M2M_MUST_CHECK int m2m_instructions_decode(const char *json, size_t len,
 M2M_API M2M_MUST_CHECK int m2m_enrol_complete_decode(const char *body, size_t len,
                                                      struct m2m_enrol_complete *out,
                                                      struct m2m_error *err);
-M2M_API char *m2m_enrol_complete_encode(const struct m2m_enrol_complete *c,
-                                        struct m2m_error *err);
+M2M_API char *m2m_enrol_complete_encode(const struct m2m_enrol_complete *c, struct m2m_error *err);
 
 M2M_API M2M_MUST_CHECK int m2m_fetch_response_decode(const char *body, size_t len,
                                                      struct m2m_fetch_response *out,
                                                      struct m2m_error *err);
-M2M_API char *m2m_fetch_response_encode(const struct m2m_fetch_response *r,
-                                        struct m2m_error *err);
+M2M_API char *m2m_fetch_response_encode(const struct m2m_fetch_response *r, struct m2m_error *err);
 
 M2M_API M2M_MUST_CHECK int m2m_root_credential_decode(const char *body, size_t len,
                                                       struct m2m_root_credential *out,

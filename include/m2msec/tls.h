@@ -14,9 +14,9 @@ enum m2m_transport { M2M_TRANSPORT_TLS = 0, M2M_TRANSPORT_DTLS };
 enum m2m_tls_role { M2M_TLS_CLIENT = 0, M2M_TLS_SERVER };
 
 /* TS-0003 exporter labels (V3 10.3) and the m2msec PKI-bootstrap label (DESIGN.md 3). */
-#define M2M_EXPORTER_BOOTSTRAP "EXPORTER-oneM2M-Bootstrap"
+#define M2M_EXPORTER_BOOTSTRAP  "EXPORTER-oneM2M-Bootstrap"
 #define M2M_EXPORTER_CONNECTION "EXPORTER-oneM2M-Connection"
-#define M2M_EXPORTER_ROOT_WRAP "EXPORTER-m2msec-root-credential-wrap"
+#define M2M_EXPORTER_ROOT_WRAP  "EXPORTER-m2msec-root-credential-wrap"
 
 /* Server-side PSK lookup: given the identity the client sent, return its key in *key
  * (a new secret the library frees) and 0; -1 with err set when the identity is unknown
@@ -31,8 +31,7 @@ M2M_API struct m2m_tls_config *m2m_tls_config_new(struct m2m_error *err);
 M2M_API void m2m_tls_config_free(struct m2m_tls_config *cfg);
 M2M_API void m2m_tls_config_up_ref(struct m2m_tls_config *cfg);
 /* Own certificate credential (certificate-based suites). Takes a reference. */
-M2M_API void m2m_tls_config_set_credential(struct m2m_tls_config *cfg,
-                                           struct m2m_credential *cred);
+M2M_API void m2m_tls_config_set_credential(struct m2m_tls_config *cfg, struct m2m_credential *cred);
 /* Anchors the peer's certificate must chain to. Takes a reference. */
 M2M_API void m2m_tls_config_set_trust(struct m2m_tls_config *cfg, struct m2m_trust *trust);
 /* Expected peer certificate flavour and identity. expected == NULL accepts any identity of
@@ -40,8 +39,8 @@ M2M_API void m2m_tls_config_set_trust(struct m2m_tls_config *cfg, struct m2m_tru
  * expects an FQDN certificate for the name it sends as SNI; a server that verifies client
  * certificates (a trust set is configured) must set the flavour. */
 M2M_API M2M_MUST_CHECK int m2m_tls_config_set_peer(struct m2m_tls_config *cfg,
-                                                   enum m2m_flavour flavour,
-                                                   const char *expected, struct m2m_error *err);
+                                                   enum m2m_flavour flavour, const char *expected,
+                                                   struct m2m_error *err);
 /* Accepts one more kind of peer: a certificate of `flavour` chaining to `trust`, proving
  * `expected` (NULL: any identity of the flavour). Kinds are tried in order, the one set by
  * m2m_tls_config_set_trust/_set_peer first; the first that verifies wins, and
@@ -49,8 +48,8 @@ M2M_API M2M_MUST_CHECK int m2m_tls_config_set_peer(struct m2m_tls_config *cfg,
  * several classes of clients (an MEF's enrolees and targets, an Entity B's peers). */
 M2M_API M2M_MUST_CHECK int m2m_tls_config_add_peer(struct m2m_tls_config *cfg,
                                                    struct m2m_trust *trust,
-                                                   enum m2m_flavour flavour,
-                                                   const char *expected, struct m2m_error *err);
+                                                   enum m2m_flavour flavour, const char *expected,
+                                                   struct m2m_error *err);
 /* Server: require a client certificate (default on when a trust set is configured). */
 M2M_API void m2m_tls_config_insecure_no_client_cert(struct m2m_tls_config *cfg);
 /* Client PSK: identity and key (copied). Selects the PSK suites. */
@@ -68,8 +67,7 @@ M2M_API void m2m_tls_config_set_timeout_ms(struct m2m_tls_config *cfg, int ms);
 struct m2m_tls_ctx;
 
 M2M_API struct m2m_tls_ctx *m2m_tls_ctx_new(struct m2m_tls_config *cfg, enum m2m_tls_role role,
-                                            enum m2m_transport transport,
-                                            struct m2m_error *err);
+                                            enum m2m_transport transport, struct m2m_error *err);
 M2M_API void m2m_tls_ctx_free(struct m2m_tls_ctx *ctx);
 /* The underlying SSL_CTX, for libevent, libcurl or libcoap integration. */
 M2M_API SSL_CTX *m2m_tls_ctx_ssl_ctx(struct m2m_tls_ctx *ctx);

@@ -54,8 +54,7 @@ static const struct errdef errtab[M2M_E__COUNT] = {
     [M2M_E_CERT_PATHLEN] = {M2M_CAT_VERIFY, "cert-pathlen", "path length constraint exceeded"},
     [M2M_E_CERT_NAME_CONSTRAINTS] = {M2M_CAT_VERIFY, "cert-name-constraints",
                                      "name constraints violated"},
-    [M2M_E_CERT_PROFILE_KEY] = {M2M_CAT_VERIFY, "cert-profile-key",
-                                "key is not ECDSA P-256"},
+    [M2M_E_CERT_PROFILE_KEY] = {M2M_CAT_VERIFY, "cert-profile-key", "key is not ECDSA P-256"},
     [M2M_E_CERT_PROFILE_SIG] = {M2M_CAT_VERIFY, "cert-profile-sig",
                                 "signature is not ECDSA with SHA-256"},
     [M2M_E_CERT_PROFILE_KU] = {M2M_CAT_VERIFY, "cert-profile-keyusage",
@@ -94,8 +93,8 @@ void m2m_error_clear(struct m2m_error *err)
     err->msg[0] = '\0';
 }
 
-static void vset(struct m2m_error *err, enum m2m_errcode code, const char *suffix,
-                 const char *fmt, va_list ap)
+static void vset(struct m2m_error *err, enum m2m_errcode code, const char *suffix, const char *fmt,
+                 va_list ap)
 {
     char detail[M2M_ERROR_MSG_MAX];
 

@@ -60,8 +60,7 @@ out:
 /* TS-0003 10.3.1 (Ke/KeID) and 10.3.2 (Kc/KcID): the most significant 16 bytes name the key,
  * the least significant 32 bytes are the key. */
 int m2m_export_split(const unsigned char export48[M2M_EXPORT_LEN], const char *fqdn,
-                     struct m2m_secret **key_out, char keyid[M2M_KEYID_MAX],
-                     struct m2m_error *err)
+                     struct m2m_secret **key_out, char keyid[M2M_KEYID_MAX], struct m2m_error *err)
 {
     int rc = -1;
 
@@ -75,8 +74,8 @@ out:
 }
 
 /* HMAC-SHA-256(Ke, label || [suid digits] || NFKC(id)). */
-static struct m2m_secret *derive(const struct m2m_secret *ke, const char *label,
-                                 const char *suid, const char *id, struct m2m_error *err)
+static struct m2m_secret *derive(const struct m2m_secret *ke, const char *label, const char *suid,
+                                 const char *id, struct m2m_error *err)
 {
     struct m2m_secret *res = NULL;
     char *norm = NULL;

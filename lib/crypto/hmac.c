@@ -47,8 +47,8 @@ struct m2m_secret *m2m_hmac_secret(const struct m2m_secret *key, const struct m2
     s = m2m_secret_new(32, err);
     if (s == NULL)
         return NULL;
-    if (m2m_hmac_sha256(m2m_secret_cdata(key), m2m_secret_len(key), parts, n,
-                        m2m_secret_data(s), err) != 0) {
+    if (m2m_hmac_sha256(m2m_secret_cdata(key), m2m_secret_len(key), parts, n, m2m_secret_data(s),
+                        err) != 0) {
         m2m_secret_free(s);
         return NULL;
     }

@@ -66,9 +66,8 @@ out:
     return rc;
 }
 
-struct m2m_secret *m2m_aes_unwrap(const struct m2m_secret *kek, int pad,
-                                  const unsigned char *in, size_t in_len,
-                                  struct m2m_error *err)
+struct m2m_secret *m2m_aes_unwrap(const struct m2m_secret *kek, int pad, const unsigned char *in,
+                                  size_t in_len, struct m2m_error *err)
 {
     struct m2m_secret *buf = NULL, *res = NULL;
     size_t n = 0;

@@ -40,8 +40,8 @@ static void xor16(unsigned char *dst, const unsigned char *a, const unsigned cha
         dst[i] = a[i] ^ b[i];
 }
 
-int m2m_milenage_opc(const unsigned char k[16], const unsigned char op[16],
-                     unsigned char opc[16], struct m2m_error *err)
+int m2m_milenage_opc(const unsigned char k[16], const unsigned char op[16], unsigned char opc[16],
+                     struct m2m_error *err)
 {
     EVP_CIPHER_CTX *ctx = NULL;
     unsigned char e[16];

@@ -15,8 +15,8 @@
 #include "core/safety.h"
 
 #define SEAL_VERSION 0x01
-#define NONCE_LEN 12
-#define TAG_LEN 16
+#define NONCE_LEN    12
+#define TAG_LEN      16
 
 int m2m_random(void *buf, size_t len, struct m2m_error *err)
 {
@@ -39,12 +39,12 @@ static int gcm_init(EVP_CIPHER_CTX **ctx, const struct m2m_secret *kek, const un
     M2M_ENSURE(strlen(key_id) <= 0x7fffffff, M2M_E_INVALID_ARG, "key id too long");
     *ctx = EVP_CIPHER_CTX_new();
     M2M_ENSURE(*ctx != NULL, M2M_E_NOMEM, "cipher context");
-    M2M_ENSURE_OSSL(EVP_CipherInit_ex(*ctx, EVP_aes_256_gcm(), NULL, m2m_secret_cdata(kek),
-                                      nonce, enc) == 1,
-                    M2M_E_CRYPTO, "GCM init");
-    M2M_ENSURE_OSSL(EVP_CipherUpdate(*ctx, NULL, &n, (const unsigned char *)key_id,
-                                     (int)strlen(key_id)) == 1,
-                    M2M_E_CRYPTO, "GCM AAD");
+    M2M_ENSURE_OSSL(
+        EVP_CipherInit_ex(*ctx, EVP_aes_256_gcm(), NULL, m2m_secret_cdata(kek), nonce, enc) == 1,
+        M2M_E_CRYPTO, "GCM init");
+    M2M_ENSURE_OSSL(
+        EVP_CipherUpdate(*ctx, NULL, &n, (const unsigned char *)key_id, (int)strlen(key_id)) == 1,
+        M2M_E_CRYPTO, "GCM AAD");
     rc = 0;
 out:
     return rc;
@@ -67,13 +67,13 @@ int m2m_seal(const struct m2m_secret *kek, const char *key_id, const struct m2m_
     out[0] = SEAL_VERSION;
     M2M_GUARD(m2m_random(out + 1, NONCE_LEN, err)); /* random 96-bit nonce per record */
     M2M_GUARD(gcm_init(&ctx, kek, out + 1, 1, key_id, err));
-    M2M_ENSURE_OSSL(EVP_CipherUpdate(ctx, out + 1 + NONCE_LEN, &n, m2m_secret_cdata(plain),
-                                     (int)plen) == 1 &&
-                        EVP_CipherFinal_ex(ctx, out + 1 + NONCE_LEN + n, &fin) == 1,
-                    M2M_E_CRYPTO, "GCM encrypt");
-    M2M_ENSURE_OSSL(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LEN,
-                                        out + 1 + NONCE_LEN + plen) == 1,
-                    M2M_E_CRYPTO, "GCM tag");
+    M2M_ENSURE_OSSL(
+        EVP_CipherUpdate(ctx, out + 1 + NONCE_LEN, &n, m2m_secret_cdata(plain), (int)plen) == 1 &&
+            EVP_CipherFinal_ex(ctx, out + 1 + NONCE_LEN + n, &fin) == 1,
+        M2M_E_CRYPTO, "GCM encrypt");
+    M2M_ENSURE_OSSL(
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LEN, out + 1 + NONCE_LEN + plen) == 1,
+        M2M_E_CRYPTO, "GCM tag");
     *out_len = plen + M2M_SEAL_OVERHEAD;
     rc = 0;
 out:
@@ -82,8 +82,7 @@ out:
 }
 
 struct m2m_secret *m2m_open(const struct m2m_secret *kek, const char *key_id,
-                            const unsigned char *sealed, size_t sealed_len,
-                            struct m2m_error *err)
+                            const unsigned char *sealed, size_t sealed_len, struct m2m_error *err)
 {
     EVP_CIPHER_CTX *ctx = NULL;
     struct m2m_secret *plain = NULL, *res = NULL;
@@ -100,14 +99,12 @@ struct m2m_secret *m2m_open(const struct m2m_secret *kek, const char *key_id,
         return NULL;
     if (gcm_init(&ctx, kek, sealed + 1, 0, key_id, err) != 0)
         goto out;
-    if (EVP_CipherUpdate(ctx, m2m_secret_data(plain), &n, sealed + 1 + NONCE_LEN, (int)clen) !=
-            1 ||
+    if (EVP_CipherUpdate(ctx, m2m_secret_data(plain), &n, sealed + 1 + NONCE_LEN, (int)clen) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_LEN,
                             (void *)(sealed + sealed_len - TAG_LEN)) != 1 ||
         EVP_CipherFinal_ex(ctx, m2m_secret_data(plain) + n, &fin) != 1) {
         /* Wrong KEK, a record moved to another id, or tampering: all look the same. */
-        m2m_error_set_ossl(err, M2M_E_SEAL_OPEN, "record for '%s' does not authenticate",
-                           key_id);
+        m2m_error_set_ossl(err, M2M_E_SEAL_OPEN, "record for '%s' does not authenticate", key_id);
         goto out;
     }
     res = m2m_secret_from(m2m_secret_cdata(plain), (size_t)n + (size_t)fin, err);
@@ -169,8 +166,7 @@ struct m2m_secret *m2m_kek_load(const char *path, struct m2m_error *err)
         n--;
     buf[n] = '\0';
     if (n != 64) {
-        m2m_error_set(err, M2M_E_INVALID_ARG, "%s must hold 32 raw bytes or 64 hex digits",
-                      path);
+        m2m_error_set(err, M2M_E_INVALID_ARG, "%s must hold 32 raw bytes or 64 hex digits", path);
         goto out;
     }
     kek = m2m_secret_from_hex((const char *)buf, err);

@@ -68,8 +68,7 @@ static void track_release(struct conn_track *t)
         free(t);
 }
 
-static void conn_gone(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-                      void *argp)
+static void conn_gone(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
     struct conn_track *t = ptr;
     struct m2m_https_server *srv;
@@ -79,8 +78,7 @@ static void conn_gone(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long
         return;
     t->connections--;
     srv = t->srv;
-    if (srv != NULL && srv->paused && !srv->stopped &&
-        t->connections < srv->cfg.max_connections) {
+    if (srv != NULL && srv->paused && !srv->stopped && t->connections < srv->cfg.max_connections) {
         evconnlistener_enable(srv->listener);
         srv->paused = false;
     }
@@ -190,12 +188,18 @@ static void on_request(struct evhttp_request *req, void *arg)
 const char *m2m_https_method(const struct m2m_https_exchange *x)
 {
     switch (evhttp_request_get_command(x->req)) {
-    case EVHTTP_REQ_GET: return "GET";
-    case EVHTTP_REQ_POST: return "POST";
-    case EVHTTP_REQ_PUT: return "PUT";
-    case EVHTTP_REQ_DELETE: return "DELETE";
-    case EVHTTP_REQ_HEAD: return "HEAD";
-    default: return "OTHER";
+    case EVHTTP_REQ_GET:
+        return "GET";
+    case EVHTTP_REQ_POST:
+        return "POST";
+    case EVHTTP_REQ_PUT:
+        return "PUT";
+    case EVHTTP_REQ_DELETE:
+        return "DELETE";
+    case EVHTTP_REQ_HEAD:
+        return "HEAD";
+    default:
+        return "OTHER";
     }
 }
 
@@ -315,17 +319,15 @@ static int bind_listener(struct m2m_https_server *srv, struct m2m_error *err)
                                                 (struct sockaddr *)&ss, sslen);
     }
     if (srv->listener == NULL) {
-        m2m_error_set_errno(err, M2M_E_IO, "listen on %s:%u", srv->cfg.address,
-                            srv->cfg.port);
+        m2m_error_set_errno(err, M2M_E_IO, "listen on %s:%u", srv->cfg.address, srv->cfg.port);
         goto out;
     }
     {
         struct sockaddr_storage bound;
         socklen_t blen = sizeof(bound);
         getsockname(evconnlistener_get_fd(srv->listener), (struct sockaddr *)&bound, &blen);
-        srv->port = ntohs(bound.ss_family == AF_INET6
-                              ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                              : ((struct sockaddr_in *)&bound)->sin_port);
+        srv->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                      : ((struct sockaddr_in *)&bound)->sin_port);
     }
     rc = 0;
 out:
@@ -352,8 +354,7 @@ struct m2m_https_server *m2m_https_server_new(struct event_base *base,
     struct timeval tv;
 
     pthread_once(&conn_idx_once, conn_idx_init);
-    if (base == NULL || cfg == NULL || cfg->tls == NULL || cfg->handler == NULL ||
-        conn_idx < 0) {
+    if (base == NULL || cfg == NULL || cfg->tls == NULL || cfg->handler == NULL || conn_idx < 0) {
         m2m_error_set(err, M2M_E_INVALID_ARG, "HTTPS server needs a base, TLS and a handler");
         return NULL;
     }

@@ -26,7 +26,7 @@ struct m2m_trust {
     size_t n_crls;
     int relax_profile;
     time_t at;
-    char device_arc[PKI_ARC_MAX]; /* dotted M2M Device Indication arc */
+    char device_arc[PKI_ARC_MAX];  /* dotted M2M Device Indication arc */
     char name[M2M_TRUST_NAME_MAX]; /* the operator's name for this set, reported on success */
 };
 

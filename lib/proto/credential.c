@@ -23,8 +23,8 @@ int m2m_fetch_response_decode(const char *body, size_t len, struct m2m_fetch_res
     M2M_ENSURE(status, M2M_E_BAD_MESSAGE, "status is false");
     M2M_GUARD(proto_get_b64(root, "credential", true, out->credential, sizeof(out->credential),
                             &out->credential_len, err));
-    M2M_GUARD(proto_get_str(root, "enroleeId", false, out->enrolee_id, sizeof(out->enrolee_id),
-                            err));
+    M2M_GUARD(
+        proto_get_str(root, "enroleeId", false, out->enrolee_id, sizeof(out->enrolee_id), err));
     M2M_GUARD(proto_get_time(root, "lifetime", true, &out->lifetime, err));
     rc = 0;
 out:
@@ -38,8 +38,7 @@ char *m2m_fetch_response_encode(const struct m2m_fetch_response *r, struct m2m_e
 {
     json_t *o = json_pack("{s:b}", "status", 1);
 
-    if (o == NULL ||
-        proto_set_b64(o, "credential", r->credential, r->credential_len) != 0 ||
+    if (o == NULL || proto_set_b64(o, "credential", r->credential, r->credential_len) != 0 ||
         proto_set_time(o, "lifetime", r->lifetime) != 0) {
         json_decref(o);
         m2m_error_set(err, M2M_E_NOMEM, "fetch response");
@@ -58,15 +57,14 @@ int m2m_root_credential_decode(const char *body, size_t len, struct m2m_root_cre
 
     memset(out, 0, sizeof(*out));
     M2M_GUARD_PTR(root = proto_parse(body, len, err));
-    M2M_GUARD(proto_get_b64(root, "wrappedCredential", true, out->wrapped,
-                            sizeof(out->wrapped), &out->wrapped_len, err));
+    M2M_GUARD(proto_get_b64(root, "wrappedCredential", true, out->wrapped, sizeof(out->wrapped),
+                            &out->wrapped_len, err));
     M2M_GUARD(proto_get_str(root, "credentialId", true, out->credential_id,
                             sizeof(out->credential_id), err));
     M2M_GUARD(proto_get_time(root, "expires", true, &out->expires, err));
     params = json_object_get(root, "parameters");
     if (params != NULL && !json_is_null(params)) {
-        M2M_ENSURE(json_is_object(params), M2M_E_BAD_MESSAGE,
-                   "\"parameters\" must be an object");
+        M2M_ENSURE(json_is_object(params), M2M_E_BAD_MESSAGE, "\"parameters\" must be an object");
         out->parameters_json = json_dumps(params, JSON_COMPACT);
         M2M_ENSURE(out->parameters_json != NULL, M2M_E_NOMEM, "parameters");
     }
@@ -113,9 +111,8 @@ void m2m_root_credential_clear(struct m2m_root_credential *r)
 
 char *m2m_error_body_encode(const char *reason)
 {
-    return proto_dump(json_pack("{s:b, s:s}", "status", 0, "errorString",
-                                reason ? reason : "error"),
-                      NULL);
+    return proto_dump(
+        json_pack("{s:b, s:s}", "status", 0, "errorString", reason ? reason : "error"), NULL);
 }
 
 void m2m_error_body_decode(const char *body, size_t len, char *reason, size_t reasonsz)

@@ -193,8 +193,7 @@ static json_t *encode_instruction(const struct m2m_instruction *in)
     if (in->key_retrieval_uri[0])
         json_object_set_new(o, "keyRetrievalUri", json_string(in->key_retrieval_uri));
     if (in->client_registration_uri[0])
-        json_object_set_new(o, "clientRegistrationUri",
-                            json_string(in->client_registration_uri));
+        json_object_set_new(o, "clientRegistrationUri", json_string(in->client_registration_uri));
     if (in->lifetime > 0)
         json_object_set_new(o, "lifetime", json_integer(in->lifetime));
     anchors = json_array();
@@ -215,8 +214,8 @@ int m2m_enrol_response_decode(const char *body, size_t len, struct m2m_enrol_res
     memset(out, 0, sizeof(*out));
     M2M_GUARD_PTR(root = proto_parse(body, len, err));
     M2M_GUARD(proto_get_str(root, "keId", true, out->keid, sizeof(out->keid), err));
-    M2M_GUARD(proto_get_str(root, "enroleeId", true, out->enrolee_id, sizeof(out->enrolee_id),
-                            err));
+    M2M_GUARD(
+        proto_get_str(root, "enroleeId", true, out->enrolee_id, sizeof(out->enrolee_id), err));
     M2M_GUARD(proto_get_time(root, "expires", true, &out->expires, err));
     arr = json_object_get(root, "instructions");
     M2M_ENSURE(arr != NULL, M2M_E_BAD_MESSAGE, "missing member \"instructions\"");
@@ -278,8 +277,8 @@ int m2m_enrol_complete_decode(const char *body, size_t len, struct m2m_enrol_com
                "more than %d acknowledgements", M2M_MAX_INSTRUCTIONS);
     json_array_foreach(arr, i, v)
     {
-        M2M_ENSURE(json_is_string(v) && m2m_instruction_type_parse(json_string_value(v),
-                                                                   &c.acks[i]) == 0,
+        M2M_ENSURE(json_is_string(v) &&
+                       m2m_instruction_type_parse(json_string_value(v), &c.acks[i]) == 0,
                    M2M_E_BAD_MESSAGE, "acknowledgement %zu is not an instruction type", i);
     }
     c.n_acks = json_array_size(arr);

@@ -23,8 +23,8 @@ json_t *proto_parse(const char *body, size_t len, struct m2m_error *err)
     }
     root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
-        m2m_error_set(err, M2M_E_BAD_MESSAGE, "invalid JSON at line %d column %d: %s",
-                      jerr.line, jerr.column, jerr.text);
+        m2m_error_set(err, M2M_E_BAD_MESSAGE, "invalid JSON at line %d column %d: %s", jerr.line,
+                      jerr.column, jerr.text);
         return NULL;
     }
     if (!json_is_object(root)) {
@@ -57,8 +57,7 @@ static json_t *member(json_t *obj, const char *key, bool required, bool *absent,
     return *absent ? NULL : v;
 }
 
-int proto_get_bool(json_t *obj, const char *key, bool required, bool *out,
-                   struct m2m_error *err)
+int proto_get_bool(json_t *obj, const char *key, bool required, bool *out, struct m2m_error *err)
 {
     bool absent;
     json_t *v = member(obj, key, required, &absent, err);
@@ -120,8 +119,7 @@ out:
     return rc;
 }
 
-int proto_get_time(json_t *obj, const char *key, bool required, time_t *out,
-                   struct m2m_error *err)
+int proto_get_time(json_t *obj, const char *key, bool required, time_t *out, struct m2m_error *err)
 {
     char buf[40] = "";
     int rc = -1;

@@ -16,14 +16,12 @@ char *proto_dump(json_t *obj, struct m2m_error *err);
 
 /* Each getter fails with M2M_E_BAD_MESSAGE naming the member when it is missing (if
  * required), of the wrong type, or out of bounds; an absent optional member leaves out as is. */
-int proto_get_bool(json_t *obj, const char *key, bool required, bool *out,
-                   struct m2m_error *err);
+int proto_get_bool(json_t *obj, const char *key, bool required, bool *out, struct m2m_error *err);
 int proto_get_str(json_t *obj, const char *key, bool required, char *out, size_t outsz,
                   struct m2m_error *err);
 int proto_get_uint(json_t *obj, const char *key, bool required, unsigned long max,
                    unsigned long *out, struct m2m_error *err);
-int proto_get_time(json_t *obj, const char *key, bool required, time_t *out,
-                   struct m2m_error *err);
+int proto_get_time(json_t *obj, const char *key, bool required, time_t *out, struct m2m_error *err);
 int proto_get_b64(json_t *obj, const char *key, bool required, unsigned char *out, size_t cap,
                   size_t *outlen, struct m2m_error *err);
 

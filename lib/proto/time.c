@@ -27,8 +27,7 @@ int m2m_time_parse(const char *s, time_t *out, struct m2m_error *err)
     M2M_ENSURE_ARG(s != NULL && out != NULL);
     memset(&tm, 0, sizeof(tm));
     p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    M2M_ENSURE(p != NULL && strlen(s) >= 19, M2M_E_BAD_MESSAGE, "time '%.40s' is not RFC 3339",
-               s);
+    M2M_ENSURE(p != NULL && strlen(s) >= 19, M2M_E_BAD_MESSAGE, "time '%.40s' is not RFC 3339", s);
     if (*p == '.')
         for (p++; *p >= '0' && *p <= '9'; p++)
             ;
@@ -36,8 +35,7 @@ int m2m_time_parse(const char *s, time_t *out, struct m2m_error *err)
         p++;
     } else if (*p == '+' || *p == '-') {
         int hh, mm, n = 0;
-        M2M_ENSURE(sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &n) == 2 && n == 5 && hh < 24 &&
-                       mm < 60,
+        M2M_ENSURE(sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &n) == 2 && n == 5 && hh < 24 && mm < 60,
                    M2M_E_BAD_MESSAGE, "bad time zone offset in '%.40s'", s);
         offset = (hh * 3600L + mm * 60L) * (*p == '+' ? 1 : -1);
         p += 6;

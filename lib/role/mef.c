@@ -40,8 +40,7 @@ void m2m_mef_free(struct m2m_mef *mef)
     free(mef);
 }
 
-int mef_fail(struct m2m_mef_response *resp, int http_status, enum m2m_rsc rsc, const char *fmt,
-             ...)
+int mef_fail(struct m2m_mef_response *resp, int http_status, enum m2m_rsc rsc, const char *fmt, ...)
 {
     char reason[256];
     va_list ap;
@@ -145,8 +144,8 @@ void m2m_mef_response_clear(struct m2m_mef_response *resp)
     memset(resp, 0, sizeof(*resp));
 }
 
-void m2m_mef_handle(struct m2m_mef *mef, struct m2m_store *store,
-                    const struct m2m_mef_request *req, struct m2m_mef_response *resp)
+void m2m_mef_handle(struct m2m_mef *mef, struct m2m_store *store, const struct m2m_mef_request *req,
+                    struct m2m_mef_response *resp)
 {
     static const char fetch_prefix[] = "/fetchCredentials/";
     bool post = strcmp(req->method, "POST") == 0;
@@ -176,8 +175,8 @@ void m2m_mef_handle(struct m2m_mef *mef, struct m2m_store *store,
 
 /* ---- who is enrolling ---- */
 
-int m2m_mef_expand_template(const char *tmpl, const char *identity, const char *prefix,
-                            char *out, size_t outsz, struct m2m_error *err)
+int m2m_mef_expand_template(const char *tmpl, const char *identity, const char *prefix, char *out,
+                            size_t outsz, struct m2m_error *err)
 {
     size_t plen = prefix ? strlen(prefix) : 0, n = 0;
     const char *suffix = identity;
@@ -236,13 +235,13 @@ static int from_policy(struct m2m_mef *mef, struct m2m_store *store,
     int rc = -1;
 
     memset(&pol, 0, sizeof(pol));
-    M2M_GUARD(m2m_store_policy_match(store, cert->flavour, cert->trust_set, cert->identity, &pol,
-                                     err));
+    M2M_GUARD(
+        m2m_store_policy_match(store, cert->flavour, cert->trust_set, cert->identity, &pol, err));
     M2M_GUARD(m2m_mef_expand_template(pol.id_template, cert->identity, pol.prefix, expanded,
                                       sizeof(expanded), err));
     /* The template must yield a valid CSE-ID or AE-ID (DESIGN.md 3: canonical form). */
-    M2M_GUARD(m2m_id_canonical(expanded, mef->cfg.sp_id[0] ? mef->cfg.sp_id : NULL,
-                               out->enrolee_id, sizeof(out->enrolee_id), err));
+    M2M_GUARD(m2m_id_canonical(expanded, mef->cfg.sp_id[0] ? mef->cfg.sp_id : NULL, out->enrolee_id,
+                               sizeof(out->enrolee_id), err));
     out->framework = "cert";
     out->lifetime = pol.ke_lifetime;
     out->instructions = pol.instructions;
@@ -253,9 +252,8 @@ out:
     return rc;
 }
 
-int mef_find_enrolee(struct m2m_mef *mef, struct m2m_store *store,
-                     const struct m2m_mef_session *s, struct mef_enrolee *out,
-                     struct m2m_error *err)
+int mef_find_enrolee(struct m2m_mef *mef, struct m2m_store *store, const struct m2m_mef_session *s,
+                     struct mef_enrolee *out, struct m2m_error *err)
 {
     struct m2m_store_enrolee rec;
     int rc = -1;
@@ -269,8 +267,9 @@ int mef_find_enrolee(struct m2m_mef *mef, struct m2m_store *store,
     /* Registered individually first; a class policy otherwise. */
     if (m2m_store_enrolee_find(store, s->cert.flavour, s->cert.identity, &rec, err) == 0) {
         M2M_ENSURE(rec.trust_set[0] == '\0' || strcmp(rec.trust_set, s->cert.trust_set) == 0,
-                   M2M_E_STORE_NOT_FOUND, "certificate chains to '%s', enrolee registered under '%s'",
-                   s->cert.trust_set, rec.trust_set);
+                   M2M_E_STORE_NOT_FOUND,
+                   "certificate chains to '%s', enrolee registered under '%s'", s->cert.trust_set,
+                   rec.trust_set);
         snprintf(out->enrolee_id, sizeof(out->enrolee_id), "%s", rec.enrolee_id);
         out->framework = "cert";
         out->lifetime = rec.ke_lifetime;

@@ -14,8 +14,8 @@
 
 /* Ke and KeID of this very session: RFC 5705, label EXPORTER-oneM2M-Bootstrap, 48 bytes,
  * split into RelativeKeID and Ke (TS-0003 10.3.1). */
-static int session_ke(struct m2m_mef *mef, const struct m2m_mef_session *s,
-                      struct m2m_secret **ke, char keid[M2M_KEYID_MAX], struct m2m_error *err)
+static int session_ke(struct m2m_mef *mef, const struct m2m_mef_session *s, struct m2m_secret **ke,
+                      char keid[M2M_KEYID_MAX], struct m2m_error *err)
 {
     unsigned char exp[M2M_EXPORT_LEN];
     int rc = -1;
@@ -170,8 +170,7 @@ void mef_enrol_complete(struct m2m_mef *mef, struct m2m_store *store,
     resp->http_status = 200;
     resp->rsc = M2M_RSC_OK;
     resp->close = true; /* TS-0003 8.3.2.1: the MEF ends the exchange */
-    snprintf(resp->log, sizeof(resp->log), "acknowledged %zu instructions for %s", c.n_acks,
-             keid);
+    snprintf(resp->log, sizeof(resp->log), "acknowledged %zu instructions for %s", c.n_acks, keid);
 }
 
 /* ---- PKI-based bootstrap (SPEC.md section 6) ---- */
@@ -190,8 +189,8 @@ static int wrap_root(const struct m2m_mef_session *s, struct m2m_secret **cred,
     M2M_GUARD_PTR(*cred = m2m_secret_new(32, err));
     M2M_GUARD(m2m_random(m2m_secret_data(*cred), 32, err));
     /* AES-256 Key Wrap, RFC 3394. */
-    M2M_GUARD(m2m_aes_wrap(kek, 0, m2m_secret_cdata(*cred), 32, msg->wrapped,
-                           sizeof(msg->wrapped), &msg->wrapped_len, err));
+    M2M_GUARD(m2m_aes_wrap(kek, 0, m2m_secret_cdata(*cred), 32, msg->wrapped, sizeof(msg->wrapped),
+                           &msg->wrapped_len, err));
     rc = 0;
 out:
     m2m_wipe(wk, sizeof(wk));

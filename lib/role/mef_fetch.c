@@ -13,10 +13,10 @@
 
 /* A target as the MEF knows it: its canonical id, and what its session must prove. */
 struct target {
-    char id[M2M_STORE_ID_MAX];         /* canonical: an FQDN, or an absolute CSE-/AE-ID */
-    enum m2m_flavour flavour;          /* the certificate flavour that proves it */
-    char cert_id[M2M_IDENTITY_MAX];    /* the identity that certificate carries */
-    char fqdn[M2M_FQDN_MAX + 1];       /* its FQDN, "" for an AE */
+    char id[M2M_STORE_ID_MAX];      /* canonical: an FQDN, or an absolute CSE-/AE-ID */
+    enum m2m_flavour flavour;       /* the certificate flavour that proves it */
+    char cert_id[M2M_IDENTITY_MAX]; /* the identity that certificate carries */
+    char fqdn[M2M_FQDN_MAX + 1];    /* its FQDN, "" for an AE */
 };
 
 /* DESIGN.md section 3: an originator is canonicalised before the authorisation check. */
@@ -83,14 +83,14 @@ static int parse_path(const char *path, char *keid, size_t keidsz, unsigned *sui
     unsigned long v;
     int rc = -1;
 
-    M2M_ENSURE(slash != NULL && slash > p && (size_t)(slash - p) < sizeof(raw),
-               M2M_E_BAD_MESSAGE, "path must be /fetchCredentials/{KeID}/{SUID}");
+    M2M_ENSURE(slash != NULL && slash > p && (size_t)(slash - p) < sizeof(raw), M2M_E_BAD_MESSAGE,
+               "path must be /fetchCredentials/{KeID}/{SUID}");
     memcpy(raw, p, (size_t)(slash - p));
     raw[slash - p] = '\0';
     M2M_GUARD(m2m_keyid_canonical(raw, keid, keidsz, err));
     v = strtoul(slash + 1, &end, 10);
-    M2M_ENSURE(slash[1] >= '0' && slash[1] <= '9' && *end == '\0' && v <= 255,
-               M2M_E_SUID, "'%.16s' is not a SUID", slash + 1);
+    M2M_ENSURE(slash[1] >= '0' && slash[1] <= '9' && *end == '\0' && v <= 255, M2M_E_SUID,
+               "'%.16s' is not a SUID", slash + 1);
     M2M_ENSURE(m2m_suid_valid((unsigned)v), M2M_E_SUID, "%lu is not a defined SUID", v);
     *suid = (unsigned)v;
     rc = 0;
@@ -158,8 +158,7 @@ void mef_fetch(struct m2m_mef *mef, struct m2m_store *store, const struct m2m_me
     }
     if (!session_proves(req->session, req->origin, &t)) {
         mef_fail(resp, 403, M2M_RSC_ORIGINATOR_NOT_AUTHENTICATED,
-                 "originator %.200s is not the identity this session proved (%.200s)",
-                 req->origin,
+                 "originator %.200s is not the identity this session proved (%.200s)", req->origin,
                  req->session->is_psk ? req->session->psk_identity : req->session->cert.identity);
         goto refused;
     }

@@ -31,8 +31,8 @@ struct mef_enrolee {
 };
 
 /* Fills resp with an error answer and a log line. Returns -1. */
-int mef_fail(struct m2m_mef_response *resp, int http_status, enum m2m_rsc rsc, const char *fmt,
-             ...) __attribute__((format(printf, 4, 5)));
+int mef_fail(struct m2m_mef_response *resp, int http_status, enum m2m_rsc rsc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* The answer for a library error: status and RSC from its code. Returns -1. */
 int mef_fail_err(struct m2m_mef_response *resp, const char *what, const struct m2m_error *err);
 /* A new write carrying one audit row. NULL on allocation failure. */
@@ -40,9 +40,8 @@ struct m2m_mef_write *mef_audit(const char *event, const char *keid, const char 
                                 unsigned suid, const char *outcome, const char *reason);
 
 /* Who is enrolling on this session (TS-0003 8.3.1.2 Bootstrap Instruction Configuration). */
-int mef_find_enrolee(struct m2m_mef *mef, struct m2m_store *store,
-                     const struct m2m_mef_session *s, struct mef_enrolee *out,
-                     struct m2m_error *err);
+int mef_find_enrolee(struct m2m_mef *mef, struct m2m_store *store, const struct m2m_mef_session *s,
+                     struct mef_enrolee *out, struct m2m_error *err);
 void mef_enrolee_clear(struct mef_enrolee *e);
 
 void mef_enrol(struct m2m_mef *mef, struct m2m_store *store, const struct m2m_mef_request *req,

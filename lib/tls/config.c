@@ -86,8 +86,7 @@ out:
 }
 
 int m2m_tls_config_add_peer(struct m2m_tls_config *cfg, struct m2m_trust *trust,
-                            enum m2m_flavour flavour, const char *expected,
-                            struct m2m_error *err)
+                            enum m2m_flavour flavour, const char *expected, struct m2m_error *err)
 {
     struct tls_peer_class *grown;
     char *copy = NULL;

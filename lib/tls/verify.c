@@ -63,8 +63,7 @@ static int verify_classes(const struct m2m_tls_config *cfg, X509 *leaf, STACK_OF
 
     for (size_t i = 0; i < cfg->n_peers; i++) {
         const struct tls_peer_class *pc = &cfg->peers[i];
-        if (m2m_verify_cert(pc->trust, leaf, chain, pc->flavour, pc->expected, &sst->peer,
-                            &e) == 0)
+        if (m2m_verify_cert(pc->trust, leaf, chain, pc->flavour, pc->expected, &sst->peer, &e) == 0)
             return 0;
         if (!have || error_rank(e.code) > error_rank(err->code)) {
             *err = e;

@@ -75,11 +75,16 @@ static int set_opt(struct boot_opts *o, const char *name, const char *v)
         char *dst;
         size_t sz;
     } strs[] = {
-        {"bbn", o->bbn, sizeof(o->bbn)},           {"bbn-name", o->bbn_name, sizeof(o->bbn_name)},
-        {"bbn-root", o->bbn_root, sizeof(o->bbn_root)}, {"cert", o->cert, sizeof(o->cert)},
-        {"key", o->key, sizeof(o->key)},           {"chain", o->chain, sizeof(o->chain)},
-        {"kpm-id", o->kpm_id, sizeof(o->kpm_id)},  {"kpm-hex", o->kpm_hex, sizeof(o->kpm_hex)},
-        {"kpm-file", o->kpm_file, sizeof(o->kpm_file)}, {"site", o->site, sizeof(o->site)},
+        {"bbn", o->bbn, sizeof(o->bbn)},
+        {"bbn-name", o->bbn_name, sizeof(o->bbn_name)},
+        {"bbn-root", o->bbn_root, sizeof(o->bbn_root)},
+        {"cert", o->cert, sizeof(o->cert)},
+        {"key", o->key, sizeof(o->key)},
+        {"chain", o->chain, sizeof(o->chain)},
+        {"kpm-id", o->kpm_id, sizeof(o->kpm_id)},
+        {"kpm-hex", o->kpm_hex, sizeof(o->kpm_hex)},
+        {"kpm-file", o->kpm_file, sizeof(o->kpm_file)},
+        {"site", o->site, sizeof(o->site)},
         {"state", o->state, sizeof(o->state)},
         {"mechanisms", o->mechanisms, sizeof(o->mechanisms)},
     };
@@ -118,16 +123,16 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 static int parse_opts(int argc, char **argv, struct boot_opts *o)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"bbn", required_argument, NULL, 1},
-        {"bbn-name", required_argument, NULL, 1}, {"bbn-root", required_argument, NULL, 1},
-        {"cert", required_argument, NULL, 1},     {"key", required_argument, NULL, 1},
-        {"chain", required_argument, NULL, 1},    {"kpm-id", required_argument, NULL, 1},
-        {"kpm-hex", required_argument, NULL, 1},  {"kpm-file", required_argument, NULL, 1},
-        {"site", required_argument, NULL, 1},     {"lat", required_argument, NULL, 1},
-        {"lon", required_argument, NULL, 1},      {"state", required_argument, NULL, 1},
+        {"config", required_argument, NULL, 'c'},   {"bbn", required_argument, NULL, 1},
+        {"bbn-name", required_argument, NULL, 1},   {"bbn-root", required_argument, NULL, 1},
+        {"cert", required_argument, NULL, 1},       {"key", required_argument, NULL, 1},
+        {"chain", required_argument, NULL, 1},      {"kpm-id", required_argument, NULL, 1},
+        {"kpm-hex", required_argument, NULL, 1},    {"kpm-file", required_argument, NULL, 1},
+        {"site", required_argument, NULL, 1},       {"lat", required_argument, NULL, 1},
+        {"lon", required_argument, NULL, 1},        {"state", required_argument, NULL, 1},
         {"mechanisms", required_argument, NULL, 1}, {"timeout", required_argument, NULL, 1},
-        {"json", no_argument, NULL, 'j'},         {"reveal", no_argument, NULL, 'R'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"json", no_argument, NULL, 'j'},           {"reveal", no_argument, NULL, 'R'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     int c, idx, line;
 
@@ -258,9 +263,10 @@ static int load_anchors(json_t *pems, struct instruction *in, struct m2m_error *
             return x ? -1 : m2m_error_set(err, M2M_E_BAD_MESSAGE, "trust anchor %zu is not PEM", i);
         in->n_anchors++;
     }
-    return in->n_anchors > 0 ? 0
-                             : m2m_error_set(err, M2M_E_BAD_MESSAGE,
-                                             "the instruction carries no trust anchor for its target");
+    return in->n_anchors > 0
+               ? 0
+               : m2m_error_set(err, M2M_E_BAD_MESSAGE,
+                               "the instruction carries no trust anchor for its target");
 }
 
 static int parse_instruction(const char *body, struct instruction *in, struct m2m_error *err)
@@ -272,9 +278,9 @@ static int parse_instruction(const char *body, struct instruction *in, struct m2
     json_t *anchors = NULL;
     int rc = -1;
 
-    if (ins == NULL || json_unpack(ins, "{s:s, s:{s:s, s:s}, s:o, s?s}", "mechanism", &mech,
-                                   "target", "id", &tid, "uri", &turi, "trustAnchors", &anchors,
-                                   "expires", &exp) != 0 ||
+    if (ins == NULL ||
+        json_unpack(ins, "{s:s, s:{s:s, s:s}, s:o, s?s}", "mechanism", &mech, "target", "id", &tid,
+                    "uri", &turi, "trustAnchors", &anchors, "expires", &exp) != 0 ||
         !json_is_array(anchors) || strlen(mech) >= sizeof(in->mechanism) ||
         strlen(tid) >= sizeof(in->target_id) || strlen(turi) >= sizeof(in->target_uri)) {
         m2m_error_set(err, M2M_E_BAD_MESSAGE, "not a Bootstrap Execution Instruction");
@@ -299,7 +305,8 @@ static int briefing(const struct boot_opts *o, struct instruction *in, struct m2
     char *req = briefing_request(o), *body = NULL, reason[256];
     int status = 0, rsc = 0, rc = -1;
 
-    if (cfg == NULL || req == NULL || (c = m2m_https_client_new(cfg, o->bbn, o->bbn_name, err)) == NULL)
+    if (cfg == NULL || req == NULL ||
+        (c = m2m_https_client_new(cfg, o->bbn, o->bbn_name, err)) == NULL)
         goto out;
     if (o->timeout_s > 0)
         m2m_https_client_set_timeout_ms(c, o->timeout_s * 1000);

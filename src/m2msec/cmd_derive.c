@@ -76,13 +76,20 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
 static int parse_opts(int argc, char **argv, struct derive_opts *o)
 {
     static const struct option longopts[] = {
-        {"export", required_argument, NULL, 'e'}, {"ke", required_argument, NULL, 'k'},
-        {"km", required_argument, NULL, 'm'},     {"ck", required_argument, NULL, 'c'},
-        {"ik", required_argument, NULL, 'i'},     {"rand", required_argument, NULL, 'r'},
-        {"fqdn", required_argument, NULL, 'f'},   {"id", required_argument, NULL, 'd'},
-        {"impi", required_argument, NULL, 'p'},   {"suid", required_argument, NULL, 's'},
-        {"suite", required_argument, NULL, 'S'},  {"reveal", no_argument, NULL, 'R'},
-        {"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
+        {"export", required_argument, NULL, 'e'},
+        {"ke", required_argument, NULL, 'k'},
+        {"km", required_argument, NULL, 'm'},
+        {"ck", required_argument, NULL, 'c'},
+        {"ik", required_argument, NULL, 'i'},
+        {"rand", required_argument, NULL, 'r'},
+        {"fqdn", required_argument, NULL, 'f'},
+        {"id", required_argument, NULL, 'd'},
+        {"impi", required_argument, NULL, 'p'},
+        {"suid", required_argument, NULL, 's'},
+        {"suite", required_argument, NULL, 'S'},
+        {"reveal", no_argument, NULL, 'R'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -91,15 +98,33 @@ static int parse_opts(int argc, char **argv, struct derive_opts *o)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'e': o->export_hex = hex_arg(optarg); break;
-        case 'k': o->ke_hex = hex_arg(optarg); break;
-        case 'm': o->km_hex = hex_arg(optarg); break;
-        case 'c': o->ck_hex = hex_arg(optarg); break;
-        case 'i': o->ik_hex = hex_arg(optarg); break;
-        case 'r': o->rand_hex = optarg; break;
-        case 'f': o->fqdn = optarg; break;
-        case 'd': o->id = optarg; break;
-        case 'p': o->impi = optarg; break;
+        case 'e':
+            o->export_hex = hex_arg(optarg);
+            break;
+        case 'k':
+            o->ke_hex = hex_arg(optarg);
+            break;
+        case 'm':
+            o->km_hex = hex_arg(optarg);
+            break;
+        case 'c':
+            o->ck_hex = hex_arg(optarg);
+            break;
+        case 'i':
+            o->ik_hex = hex_arg(optarg);
+            break;
+        case 'r':
+            o->rand_hex = optarg;
+            break;
+        case 'f':
+            o->fqdn = optarg;
+            break;
+        case 'd':
+            o->id = optarg;
+            break;
+        case 'p':
+            o->impi = optarg;
+            break;
         case 's':
             if (parse_uint(optarg, 255, &o->suid) != 0)
                 return cli_usage_error("derive", "--suid takes a number, not '%s'", optarg);
@@ -108,10 +133,17 @@ static int parse_opts(int argc, char **argv, struct derive_opts *o)
             if (parse_uint(optarg, 0xffff, &o->suite) != 0)
                 return cli_usage_error("derive", "--suite takes a 16-bit number");
             break;
-        case 'R': o->reveal = 1; break;
-        case 'j': o->json = 1; break;
-        case 'h': fputs(USAGE, stdout); return 1;
-        default: return cli_usage_error("derive", "unknown option");
+        case 'R':
+            o->reveal = 1;
+            break;
+        case 'j':
+            o->json = 1;
+            break;
+        case 'h':
+            fputs(USAGE, stdout);
+            return 1;
+        default:
+            return cli_usage_error("derive", "unknown option");
         }
     }
     if (optind != argc - 1)
@@ -148,8 +180,8 @@ static void print_fields(const struct derive_opts *o, const struct out_field *f,
 }
 
 /* Hex of a secret when revealing, NULL otherwise; buf must hold 2*len+1. */
-static const char *show_secret(const struct derive_opts *o, const struct m2m_secret *s,
-                               char *buf, size_t bufsz)
+static const char *show_secret(const struct derive_opts *o, const struct m2m_secret *s, char *buf,
+                               size_t bufsz)
 {
     struct m2m_error err;
 
@@ -247,7 +279,10 @@ static int do_from_ke(const struct derive_opts *o)
         goto fail;
     {
         const struct out_field f[] = {
-            {is_km ? "km" : is_usage ? "usageKey" : "kpsa", show_secret(o, k, hex, sizeof(hex))},
+            {is_km      ? "km"
+             : is_usage ? "usageKey"
+                        : "kpsa",
+             show_secret(o, k, hex, sizeof(hex))},
             {"kmId", is_km && o->fqdn ? kmid : NULL},
         };
         if (!o->reveal && !(is_km && o->fqdn))

@@ -104,8 +104,7 @@ static int on_daemon(struct daemon_conf *c, const char *name, const char *v)
     return -1;
 }
 
-static int on_mef(struct daemon_conf *c, const char *name, const char *v, char *err,
-                  size_t errsz)
+static int on_mef(struct daemon_conf *c, const char *name, const char *v, char *err, size_t errsz)
 {
     struct mef_conf *m = &c->mef;
     long n;
@@ -138,8 +137,7 @@ static int on_mef(struct daemon_conf *c, const char *name, const char *v, char *
     return -1;
 }
 
-static int on_trust(struct trust_conf *t, const char *name, const char *v, char *err,
-                    size_t errsz)
+static int on_trust(struct trust_conf *t, const char *name, const char *v, char *err, size_t errsz)
 {
     if (strcmp(name, "anchors") == 0)
         return config_copy(t->anchors, sizeof(t->anchors), v);
@@ -172,8 +170,7 @@ static int check_mef(const struct daemon_conf *c, char *err, size_t errsz)
         return snprintf(err, errsz, "[mef] needs fqdn, cert and key"), -1;
     for (size_t i = 0; i < c->mef.n_trust; i++)
         if (config_trust(c, c->mef.trust[i]) == NULL)
-            return snprintf(err, errsz, "[mef] trust names unknown set '%s'", c->mef.trust[i]),
-                   -1;
+            return snprintf(err, errsz, "[mef] trust names unknown set '%s'", c->mef.trust[i]), -1;
     return 0;
 }
 
@@ -222,8 +219,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         return 0;
     }
     if (rc != 0 && st->err[0] == '\0')
-        snprintf(st->err, sizeof(st->err), "[%s] %s = '%.100s' is not valid", section, name,
-                 value);
+        snprintf(st->err, sizeof(st->err), "[%s] %s = '%.100s' is not valid", section, name, value);
     return rc == 0;
 }
 
@@ -237,8 +233,7 @@ static int check(struct daemon_conf *c, char *err, size_t errsz)
         return snprintf(err, errsz, "[daemon] store must be sqlite:PATH"), -1;
     for (size_t i = 0; i < c->n_trust; i++)
         if (c->trust[i].anchors[0] == '\0' || c->trust[i].n_flavours == 0)
-            return snprintf(err, errsz, "[trust.%s] needs anchors and flavours",
-                            c->trust[i].name),
+            return snprintf(err, errsz, "[trust.%s] needs anchors and flavours", c->trust[i].name),
                    -1;
     for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
         if (roles[i].check(c, err, errsz) != 0)

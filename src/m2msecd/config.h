@@ -8,7 +8,7 @@
 
 #include <m2msec/pki.h>
 
-#define CONF_MAX_TRUST 16
+#define CONF_MAX_TRUST    16
 #define CONF_MAX_FLAVOURS 5
 
 struct trust_conf {
@@ -35,7 +35,7 @@ struct mef_conf {
     char in_cse_id[130];
     int64_t ke_lifetime;
     int64_t root_credential_lifetime;
-    bool psk; /* accept PSK enrolees and PSK targets */
+    bool psk;                                       /* accept PSK enrolees and PSK targets */
     char trust[CONF_MAX_TRUST][M2M_TRUST_NAME_MAX]; /* names of [trust.*] sets; empty: all */
     size_t n_trust;
 };

@@ -284,7 +284,9 @@ int main(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'c': path = optarg; break;
+        case 'c':
+            path = optarg;
+            break;
         case 'f':
             if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
                 fprintf(stderr, "m2msecd: --log-format is text or json\n");
@@ -292,9 +294,17 @@ int main(int argc, char **argv)
             }
             json = strcmp(optarg, "json") == 0;
             break;
-        case 'k': check_only = 1; break;
-        case 'h': fputs(USAGE, stdout); free(conf); return 0;
-        default: fputs(USAGE, stderr); free(conf); return 2;
+        case 'k':
+            check_only = 1;
+            break;
+        case 'h':
+            fputs(USAGE, stdout);
+            free(conf);
+            return 0;
+        default:
+            fputs(USAGE, stderr);
+            free(conf);
+            return 2;
         }
     }
     if (path == NULL || optind != argc || conf == NULL) {

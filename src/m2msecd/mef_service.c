@@ -185,13 +185,12 @@ static void on_request(void *arg, struct m2m_https_exchange *x)
         free(p);
         return;
     }
-    log_msg(p->resp.http_status >= 400 ? LOG_WARN : LOG_INFO, "%s %s %s: %s",
-            m2m_https_peer(x), req.method, req.path, p->resp.log);
+    log_msg(p->resp.http_status >= 400 ? LOG_WARN : LOG_INFO, "%s %s %s: %s", m2m_https_peer(x),
+            req.method, req.path, p->resp.log);
     send_response(x, &p->resp);
     /* A refusal's audit row is committed after the answer. */
-    if (p->resp.write != NULL &&
-        m2m_writer_submit(s->writer, s->base, m2m_mef_write_apply, on_audit_written,
-                          p->resp.write, &err) == 0)
+    if (p->resp.write != NULL && m2m_writer_submit(s->writer, s->base, m2m_mef_write_apply,
+                                                   on_audit_written, p->resp.write, &err) == 0)
         p->resp.write = NULL;
     m2m_mef_response_clear(&p->resp);
     free(p);
@@ -233,8 +232,7 @@ static struct m2m_mef *build_mef(const struct daemon_conf *c, struct m2m_error *
 
 static void mef_service_free(struct mef_service *s);
 
-static struct mef_service *mef_service_new(struct event_base *base,
-                                           const struct daemon_conf *conf,
+static struct mef_service *mef_service_new(struct event_base *base, const struct daemon_conf *conf,
                                            const struct m2m_secret *kek, int reuseport,
                                            char *errbuf, size_t errsz)
 {

@@ -28,7 +28,9 @@ static void test_split_rejects(void **state)
     char keyid[M2M_KEYID_MAX] = "unchanged";
     struct m2m_secret *ke = NULL;
     struct m2m_error err;
-    static const char *bad[] = {"", "mef@example.com", "mef example.com", "m\xc3\xa9" "f.com"};
+    static const char *bad[] = {"", "mef@example.com", "mef example.com",
+                                "m\xc3\xa9"
+                                "f.com"};
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(m2m_export_split(exp, bad[i], &ke, keyid, &err), -1);

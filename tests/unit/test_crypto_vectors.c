@@ -52,8 +52,7 @@ static void assert_secret_hex(const struct m2m_secret *s, const char *want)
     char hex[256];
     struct m2m_error err;
     assert_non_null(s);
-    assert_int_equal(m2m_hex_encode(m2m_secret_cdata(s), m2m_secret_len(s), hex, sizeof(hex),
-                                    &err),
+    assert_int_equal(m2m_hex_encode(m2m_secret_cdata(s), m2m_secret_len(s), hex, sizeof(hex), &err),
                      0);
     assert_string_equal(hex, want);
 }
@@ -116,8 +115,7 @@ static void test_km(void **state)
 static void test_kpsa(void **state)
 {
     (void)state;
-    check_id_derivation("kpsa", "enrolee_b_id_text", "enrolee_b_id_nfkc", "kpsa",
-                        m2m_derive_kpsa);
+    check_id_derivation("kpsa", "enrolee_b_id_text", "enrolee_b_id_nfkc", "kpsa", m2m_derive_kpsa);
 }
 
 static void test_usage_constrained(void **state)
@@ -247,8 +245,8 @@ static void test_milenage(void **state)
         assert_int_equal(m2m_milenage_opc(k, op, opc, &err), 0);
         assert_memory_equal(opc, want_opc, 16);
         assert_int_equal(m2m_milenage(k, opc, rnd, sqn, amf, &o, &err), 0);
-#define CHECK(field, key)                                                                      \
-    assert_int_equal(m2m_hex_encode(o.field, sizeof(o.field), hex, sizeof(hex), &err), 0);     \
+#define CHECK(field, key)                                                                          \
+    assert_int_equal(m2m_hex_encode(o.field, sizeof(o.field), hex, sizeof(hex), &err), 0);         \
     assert_string_equal(hex, str(v, key))
         CHECK(mac_a, "f1_mac_a");
         CHECK(mac_s, "f1star_mac_s");

@@ -66,8 +66,7 @@ static void psk_session(struct fx *f, struct m2m_mef_session *s, const char *ide
 
 /* Runs one request and commits its write as the daemon's writer would. */
 static void run(struct fx *f, const char *method, const char *path, const char *origin,
-                const char *body, const struct m2m_mef_session *s,
-                struct m2m_mef_response *resp)
+                const char *body, const struct m2m_mef_session *s, struct m2m_mef_response *resp)
 {
     struct m2m_mef_request req = {method, path, origin, body, body ? strlen(body) : 0, s};
     struct m2m_error err;
@@ -160,7 +159,8 @@ static int teardown(void **state)
     return 0;
 }
 
-static const char REQ[] = "{\"certEnrolment\":false,\"mafEnrolment\":true,\"remoteManagement\":false}";
+static const char REQ[] =
+    "{\"certEnrolment\":false,\"mafEnrolment\":true,\"remoteManagement\":false}";
 
 /* Enrols the device; returns its KeID in keid. */
 static void enrol_device(struct fx *f, char *keid, size_t keidsz)
@@ -257,18 +257,18 @@ struct refusal {
 static void test_fetch_refusals(void **state)
 {
     static const struct refusal cases[] = {
-        {"target not authorised for SUID", "maf.example.com", M2M_FLAVOUR_FQDN,
-         "maf.example.com", "/22", 403, "may not fetch SUID 22"},
+        {"target not authorised for SUID", "maf.example.com", M2M_FLAVOUR_FQDN, "maf.example.com",
+         "/22", 403, "may not fetch SUID 22"},
         {"CSE not authorised for SUID 21", "//sp.example.com/CSE7", M2M_FLAVOUR_CSE_ID,
          "cse7.in-cse.sp.example.com", "/21", 403, "may not fetch"},
         {"originator differs from certificate", "other.example.com", M2M_FLAVOUR_FQDN,
          "maf.example.com", "/21", 403, "is not the identity this session proved"},
-        {"wrong flavour for originator", "maf.example.com", M2M_FLAVOUR_AE_ID,
-         "maf.example.com", "/21", 403, "is not the identity"},
+        {"wrong flavour for originator", "maf.example.com", M2M_FLAVOUR_AE_ID, "maf.example.com",
+         "/21", 403, "is not the identity"},
         {"AE certificate for a CSE originator", "//sp.example.com/CSE7", M2M_FLAVOUR_AE_ID,
          "cse7.in-cse.sp.example.com", "/22", 403, "is not the identity"},
-        {"unregistered target", "rogue.example.com", M2M_FLAVOUR_FQDN, "rogue.example.com",
-         "/21", 403, "may not fetch"},
+        {"unregistered target", "rogue.example.com", M2M_FLAVOUR_FQDN, "rogue.example.com", "/21",
+         403, "may not fetch"},
         {"no originator", NULL, M2M_FLAVOUR_FQDN, "maf.example.com", "/21", 400,
          "missing X-M2M-Origin"},
         {"undefined SUID", "maf.example.com", M2M_FLAVOUR_FQDN, "maf.example.com", "/99", 400,
@@ -305,7 +305,7 @@ static void test_fetch_refusals(void **state)
             fail_msg("%s: got %d %s", cases[i].name, r.http_status, r.body);
         assert_non_null(strstr(r.body, "\"status\":false"));
         assert_false(r.wait_for_write); /* a refusal is answered at once ... */
-        assert_non_null(r.write);      /* ... and audited */
+        assert_non_null(r.write);       /* ... and audited */
         m2m_mef_response_clear(&r);
         (void)n;
     }
@@ -478,8 +478,8 @@ static void test_template(void **state)
     char out[64];
     struct m2m_error err;
     (void)state;
-    assert_int_equal(m2m_mef_expand_template("/CSE-{suffix}", "0.2.481.1.100.7", "0.2.481.1.",
-                                             out, sizeof(out), &err),
+    assert_int_equal(m2m_mef_expand_template("/CSE-{suffix}", "0.2.481.1.100.7", "0.2.481.1.", out,
+                                             sizeof(out), &err),
                      0);
     assert_string_equal(out, "/CSE-100.7");
     assert_int_equal(m2m_mef_expand_template("{identity}", "abc", "", out, sizeof(out), &err), 0);

@@ -554,7 +554,7 @@ static void test_second_store_keeps_locks(void **state)
         sqlite3 *db = NULL;
         int ok = sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
                  sqlite3_exec(db, "INSERT INTO target VALUES('x.example.com', NULL, 0)", NULL, NULL,
-                                  NULL) == SQLITE_OK;
+                              NULL) == SQLITE_OK;
         sqlite3_close(db);
         _exit(ok ? 0 : 1);
     }
