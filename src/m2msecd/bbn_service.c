@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "service.h"
+#include "service_util.h"
 
 struct bbn_service {
     const struct daemon_conf *conf;
@@ -23,35 +24,6 @@ struct bbn_service {
     struct m2m_tls_ctx *tls;
     struct m2m_https_server *https;
 };
-
-static int uses_trust(const struct bbn_conf *b, const char *name)
-{
-    if (b->n_trust == 0)
-        return 1;
-    for (size_t i = 0; i < b->n_trust; i++)
-        if (strcmp(b->trust[i], name) == 0)
-            return 1;
-    return 0;
-}
-
-static struct m2m_trust *load_trust(const struct trust_conf *tc, struct m2m_error *err)
-{
-    struct m2m_trust *t = m2m_trust_new(err);
-
-    if (t == NULL)
-        return NULL;
-    /* The set's name is what rules match on ("trust = ..."). */
-    if (m2m_trust_set_name(t, tc->name, err) != 0 ||
-        m2m_trust_add_anchors(t, tc->anchors, err) != 0 ||
-        (tc->crls[0] && m2m_trust_add_crls(t, tc->crls, err) != 0) ||
-        (tc->device_arc[0] && m2m_trust_set_device_arc(t, tc->device_arc, err) != 0)) {
-        m2m_trust_free(t);
-        return NULL;
-    }
-    if (tc->relax_profile)
-        m2m_trust_insecure_relax_profile(t);
-    return t;
-}
 
 /* Every (trust set, flavour) class of node the role accepts; no PSK: a briefing needs a
  * certificate, so a client without one fails the handshake. */
@@ -63,19 +35,8 @@ static struct m2m_tls_config *build_tls_config(struct bbn_service *s, struct m2m
     if (cfg == NULL)
         return NULL;
     m2m_tls_config_set_credential(cfg, s->cred);
-    for (size_t i = 0; i < c->n_trust; i++) {
-        struct m2m_trust *t;
-        int bad = 0;
-        if (!uses_trust(&c->bbn, c->trust[i].name))
-            continue;
-        if ((t = load_trust(&c->trust[i], err)) == NULL)
-            goto fail;
-        for (size_t f = 0; !bad && f < c->trust[i].n_flavours; f++)
-            bad = m2m_tls_config_add_peer(cfg, t, c->trust[i].flavours[f], NULL, err) != 0;
-        m2m_trust_free(t);
-        if (bad)
-            goto fail;
-    }
+    if (service_add_peer_classes(cfg, c, c->bbn.trust, c->bbn.n_trust, err) != 0)
+        goto fail;
     m2m_tls_config_set_timeout_ms(cfg, c->timeout_ms);
     return cfg;
 fail:
@@ -158,17 +119,7 @@ static void *bbn_create(struct event_base *base, const struct daemon_conf *conf,
             NULL ||
         build_tls(s, &err) != 0)
         goto fail;
-    memset(&hc, 0, sizeof(hc));
-    hc.address = b->listen.address;
-    hc.port = b->listen.port;
-    hc.reuseport = reuseport;
-    hc.fd = -1;
-    hc.tls = s->tls;
-    hc.timeout_ms = conf->timeout_ms;
-    hc.max_body = conf->max_body;
-    hc.max_connections = conf->max_connections;
-    hc.handler = on_request;
-    hc.handler_arg = s;
+    service_https_config(&hc, conf, &b->listen, reuseport, s->tls, on_request, s);
     if ((s->https = m2m_https_server_new(base, &hc, &err)) == NULL)
         goto fail;
     return s;

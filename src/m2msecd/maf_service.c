@@ -37,6 +37,7 @@
 
 #include "log.h"
 #include "service.h"
+#include "service_util.h"
 
 #define COUNT_TICK_MS 100
 
@@ -88,25 +89,6 @@ static int maf_psk_lookup(void *arg, const char *identity, struct m2m_secret **k
     return 0;
 }
 
-static int maf_load_trust(const struct trust_conf *tc, struct m2m_trust **out,
-                          struct m2m_error *err)
-{
-    struct m2m_trust *t = m2m_trust_new(err);
-
-    if (t == NULL)
-        return -1;
-    if (m2m_trust_set_name(t, tc->name, err) != 0 ||
-        m2m_trust_add_anchors(t, tc->anchors, err) != 0 ||
-        (tc->crls[0] && m2m_trust_add_crls(t, tc->crls, err) != 0)) {
-        m2m_trust_free(t);
-        return -1;
-    }
-    if (tc->relax_profile)
-        m2m_trust_insecure_relax_profile(t);
-    *out = t;
-    return 0;
-}
-
 /* The client side of the fetch: the MAF's FQDN certificate, and the anchors (and CRLs,
  * SPEC.md section 2: an MEF certificate is checked for revocation) that verify the MEF's
  * FQDN certificate for the name the MAF connects to. */
@@ -118,7 +100,7 @@ static struct m2m_tls_config *fetch_tls_config(const struct daemon_conf *c, stru
 
     if ((cred = m2m_credential_load(c->maf.key, c->maf.cert, c->maf.chain[0] ? c->maf.chain : NULL,
                                     err)) == NULL ||
-        maf_load_trust(config_trust(c, c->maf.trust), &trust, err) != 0 ||
+        (trust = service_load_trust(config_trust(c, c->maf.trust), err)) == NULL ||
         (cfg = m2m_tls_config_new(err)) == NULL)
         goto out;
     m2m_tls_config_set_credential(cfg, cred);

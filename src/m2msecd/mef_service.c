@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "service.h"
+#include "service_util.h"
 
 struct mef_service {
     struct event_base *base;
@@ -37,35 +38,6 @@ static int export_cb(void *ctx, const char *label, unsigned char *out, size_t le
     return m2m_tls_export(ctx, label, out, len, err);
 }
 
-static int load_trust(const struct trust_conf *tc, struct m2m_trust **out, struct m2m_error *err)
-{
-    struct m2m_trust *t = m2m_trust_new(err);
-
-    if (t == NULL)
-        return -1;
-    if (m2m_trust_set_name(t, tc->name, err) != 0 ||
-        m2m_trust_add_anchors(t, tc->anchors, err) != 0 ||
-        (tc->crls[0] && m2m_trust_add_crls(t, tc->crls, err) != 0) ||
-        (tc->device_arc[0] && m2m_trust_set_device_arc(t, tc->device_arc, err) != 0)) {
-        m2m_trust_free(t);
-        return -1;
-    }
-    if (tc->relax_profile)
-        m2m_trust_insecure_relax_profile(t);
-    *out = t;
-    return 0;
-}
-
-static int uses_trust(const struct mef_conf *m, const char *name)
-{
-    if (m->n_trust == 0)
-        return 1;
-    for (size_t i = 0; i < m->n_trust; i++)
-        if (strcmp(m->trust[i], name) == 0)
-            return 1;
-    return 0;
-}
-
 /* The TLS configuration: the MEF's FQDN certificate, every (trust set, flavour) class of
  * client it accepts, and PSK sessions looked up in the store. */
 static struct m2m_tls_config *build_tls_config(struct mef_service *s, struct m2m_error *err)
@@ -76,19 +48,8 @@ static struct m2m_tls_config *build_tls_config(struct mef_service *s, struct m2m
     if (cfg == NULL)
         return NULL;
     m2m_tls_config_set_credential(cfg, s->cred);
-    for (size_t i = 0; i < c->n_trust; i++) {
-        struct m2m_trust *t = NULL;
-        if (!uses_trust(&c->mef, c->trust[i].name))
-            continue;
-        if (load_trust(&c->trust[i], &t, err) != 0)
-            goto fail;
-        for (size_t f = 0; f < c->trust[i].n_flavours; f++)
-            if (m2m_tls_config_add_peer(cfg, t, c->trust[i].flavours[f], NULL, err) != 0) {
-                m2m_trust_free(t);
-                goto fail;
-            }
-        m2m_trust_free(t);
-    }
+    if (service_add_peer_classes(cfg, c, c->mef.trust, c->mef.n_trust, err) != 0)
+        goto fail;
     if (c->mef.psk)
         m2m_tls_config_set_psk_server(cfg, m2m_mef_psk_lookup, s->store);
     m2m_tls_config_set_timeout_ms(cfg, c->timeout_ms);
@@ -255,17 +216,7 @@ static struct mef_service *mef_service_new(struct event_base *base, const struct
             NULL ||
         build_tls(s, &err) != 0)
         goto fail;
-    memset(&hc, 0, sizeof(hc));
-    hc.address = conf->mef.listen.address;
-    hc.port = conf->mef.listen.port;
-    hc.reuseport = reuseport;
-    hc.fd = -1;
-    hc.tls = s->tls;
-    hc.timeout_ms = conf->timeout_ms;
-    hc.max_body = conf->max_body;
-    hc.max_connections = conf->max_connections;
-    hc.handler = on_request;
-    hc.handler_arg = s;
+    service_https_config(&hc, conf, &conf->mef.listen, reuseport, s->tls, on_request, s);
     if ((s->https = m2m_https_server_new(base, &hc, &err)) == NULL)
         goto fail;
     return s;
