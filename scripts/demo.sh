@@ -7,7 +7,9 @@
 #   4. m2msec bootstrap on the device: Bootstrap-Start, -Briefing (where and how), -Execution
 #      (enrolment at the MEF: Ke and KeID from the TLS exporter, Km and KmID derived; then the
 #      TLS-PSK session to the MAF with KeID, which fetches Km from the MEF and registers the
-#      device under the KmID both ends derived).
+#      device under the KmID both ends derived);
+#   6. the device, as Entity A, associates by PSK (KeID, Kpsa derived from Ke) with a CSE
+#      that fetches the same Kpsa from the MEF on seeing the unknown KeID.
 set -euo pipefail
 
 BIN=${1:-build/bin}
@@ -146,5 +148,25 @@ echo "device:  $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); pr
 echo "maf:     $("$M2M" maf --store "sqlite:$DIR/maf.db" --kek "$DIR/kek" keys list | grep -c "$KMID") cached key under KmID $KMID"
 echo "mef audit:"
 admin audit | head -n 4
+
+step "6. Enrolee B: a PSK association with a CSE that fetches Kpsa from the MEF"
+# The device derives Kpsa from Ke for //sp.example.com/CSE1 and presents its KeID; the CSE,
+# which has never seen that KeID, fetches the same Kpsa from the MEF (SUID 22) with its
+# CSE-ID certificate, and each side prints the identity it bound.
+admin target add --id /CSE1 >/dev/null
+admin target allow --id /CSE1 --suid 22 --enrolee /CSE1001 >/dev/null
+CSE_PORT=$(port)
+echo "hello, device" | "$M2M" listen --once --port "$CSE_PORT" --id //sp.example.com/CSE1 \
+  --cert "$P/cse1.cert.pem" --key "$P/cse1.key.pem" --chain "$P/sp-ca.cert.pem" \
+  --mef "mef.example.com=https://127.0.0.1:$MEF_PORT" --mef-root "$P/root.cert.pem" \
+  --store "sqlite:$DIR/cse1.db" --kek "$DIR/kek" 2>"$DIR/cse1.log" > >(sed 's/^/cse1:    /') &
+LISTEN_PID=$!
+PIDS+=("$LISTEN_PID")
+for _ in $(seq 200); do ss -Hltn "sport = :$CSE_PORT" | grep -q . && break; sleep 0.05; done
+echo "hello, cse1" | "$M2M" connect --once --host 127.0.0.1 --port "$CSE_PORT" \
+  --peer-id //sp.example.com/CSE1 --from-enrolment "$DIR/device" | sed 's/^/device:  /'
+wait "$LISTEN_PID" # --once: it exits after the one association
+echo "mef audit:"
+admin audit | head -n 2
 echo
 echo "demo: ok"

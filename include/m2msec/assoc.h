@@ -96,6 +96,21 @@ M2M_API void m2m_assoc_config_set_credential(struct m2m_assoc_config *cfg,
 /* PSK store (ownership passes to the config). */
 M2M_API void m2m_assoc_config_set_psk_store(struct m2m_assoc_config *cfg,
                                             struct m2m_psk_store *store);
+/* Entity B: fetch-on-unknown-KeID (TS-0003 V3 8.3.1.2 steps 2-4 applied to an Enrolee B,
+ * SUID 22). A PSK identity that is no configured peer's is looked up through kf (the same
+ * component a MAF uses: its cache, then the MEF the KeID names, one fetch per KeID), and
+ * the association is bound to the Enrolee-ID the MEF returned (or the cache holds). Each
+ * lookup runs on a worker thread with its own connection to the store at store_url (kek
+ * is copied), while the handshake's ASYNC_JOB is paused, so the listener's loop serves
+ * other peers meanwhile (DESIGN.md section 6). kf's fetch timeout should stay below the
+ * handshake timeout. On success ownership of kf passes to the config, which waits for
+ * running lookups when it is freed. */
+struct m2m_keyfetch;
+M2M_API M2M_MUST_CHECK int m2m_assoc_config_set_keyfetch(struct m2m_assoc_config *cfg,
+                                                         struct m2m_keyfetch *kf,
+                                                         const char *store_url,
+                                                         const struct m2m_secret *kek,
+                                                         struct m2m_error *err);
 /* Adds an allowed (B) or known (A) peer; the entry is validated and copied. Two entries
  * with the same certificate flavour and name, or the same PSK identity, are refused. */
 M2M_API M2M_MUST_CHECK int m2m_assoc_config_add_peer(struct m2m_assoc_config *cfg,

@@ -28,6 +28,7 @@ struct m2m_assoc_config {
     size_t n_peers;
     int handshake_ms;
     int io_ms;
+    struct assoc_fetch *fetch; /* psk_fetch.c; NULL: PSK peers come from the PSK store only */
 };
 
 struct m2m_assoc_conn {
@@ -81,7 +82,21 @@ struct assoc_hs_auth {
     struct m2m_assoc_config *cfg;
     const struct assoc_peer *peer; /* certificate peer that verified, NULL until then */
     struct m2m_error err;          /* why verification failed */
+    /* A PSK identity whose key was fetched (or found in the fetch cache): the peer is the
+     * Enrolee-ID that came with the key; its strings point into the two arrays below. */
+    struct assoc_peer fetched;
+    char fetched_id[M2M_ID_MAX + 1];
+    char fetched_identity[M2M_KEYID_TEXT_MAX + 1];
 };
+/* psk_fetch.c: the lookup of a PSK identity that is no configured peer's, through the
+ * config's key fetch; fills auth->fetched. Pauses the current ASYNC_JOB while a worker
+ * thread looks the key up (blocking the caller only when called outside a job). */
+M2M_MUST_CHECK int assoc_fetch_psk(struct assoc_hs_auth *auth, const char *identity,
+                                   struct m2m_secret **key, struct m2m_error *err);
+void assoc_fetch_free(struct assoc_fetch *f);
+/* server_auth.c's lookup of a configured PSK peer's key. */
+M2M_MUST_CHECK int assoc_psk_lookup(void *arg, const char *identity, struct m2m_secret **key,
+                                    struct m2m_error *err);
 /* After a finished handshake: the bound peer (certificate or PSK) or -1 with err. */
 M2M_MUST_CHECK int assoc_server_bind(SSL *ssl, const struct assoc_hs_auth *auth,
                                      const struct assoc_peer **peer, struct m2m_error *err);

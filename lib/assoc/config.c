@@ -31,6 +31,7 @@ void m2m_assoc_config_free(struct m2m_assoc_config *cfg)
     free(cfg->id);
     m2m_credential_free(cfg->cred);
     m2m_psk_store_free(cfg->psk);
+    assoc_fetch_free(cfg->fetch);
     free(cfg);
 }
 

@@ -133,8 +133,8 @@ static int verify_cb(X509_STORE_CTX *xs, void *arg)
 }
 
 /* m2m_psk_lookup_fn: only a PSK identity configured for an allowed peer is looked up. */
-static int psk_lookup(void *arg, const char *identity, struct m2m_secret **key,
-                      struct m2m_error *err)
+int assoc_psk_lookup(void *arg, const char *identity, struct m2m_secret **key,
+                     struct m2m_error *err)
 {
     int rc = -1;
     const struct m2m_assoc_config *cfg = arg;
@@ -156,6 +156,40 @@ static int psk_lookup(void *arg, const char *identity, struct m2m_secret **key,
     rc = 0;
 out:
     return rc;
+}
+
+/* The server PSK callback when a key fetch is configured: a configured peer's identity
+ * from the PSK store as before, any other through the fetch (psk_fetch.c). It replaces the
+ * tls layer's callback because the fetch must record the Enrolee-ID it binds in this
+ * handshake's record, which only the SSL reaches. */
+static unsigned int fetch_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
+                                    unsigned int max_psk_len)
+{
+    struct assoc_hs_auth *auth = SSL_get_app_data(ssl);
+    struct m2m_secret *key = NULL;
+    struct m2m_error e;
+    unsigned int n = 0;
+
+    m2m_error_clear(&e);
+    if (auth == NULL || identity == NULL)
+        return 0;
+    if (assoc_find_psk_peer(auth->cfg, identity) != NULL) {
+        if (assoc_psk_lookup(auth->cfg, identity, &key, &e) != 0)
+            goto out;
+    } else if (assoc_fetch_psk(auth, identity, &key, &e) != 0) {
+        goto out;
+    }
+    if (m2m_secret_len(key) == 0 || m2m_secret_len(key) > max_psk_len) {
+        m2m_error_set(&e, M2M_E_TLS, "key for '%s' has an unusable length", identity);
+        goto out;
+    }
+    n = (unsigned int)m2m_secret_len(key);
+    memcpy(psk, m2m_secret_cdata(key), n);
+out:
+    if (n == 0)
+        auth->err = e; /* handshake.c reports it */
+    m2m_secret_free(key);
+    return n;
 }
 
 static void kinds(const struct m2m_assoc_config *cfg, const struct assoc_peer **first_cert,
@@ -180,10 +214,12 @@ struct m2m_tls_ctx *assoc_server_ctx(struct m2m_assoc_config *cfg, enum m2m_tran
     int psk, rc = -1;
 
     kinds(cfg, &cert_peer, &psk);
-    M2M_ENSURE(cert_peer != NULL || psk, M2M_E_INVALID_ARG, "no allowed peers configured");
+    M2M_ENSURE(cert_peer != NULL || psk || cfg->fetch != NULL, M2M_E_INVALID_ARG,
+               "no allowed peers configured");
     M2M_ENSURE(cert_peer == NULL || cfg->cred != NULL, M2M_E_INVALID_ARG,
                "certificate peers need an own credential");
     M2M_ENSURE(!psk || cfg->psk != NULL, M2M_E_INVALID_ARG, "PSK peers need a PSK store");
+    psk = psk || cfg->fetch != NULL;
     M2M_GUARD_PTR(tcfg = m2m_tls_config_new(err));
     m2m_tls_config_set_timeout_ms(tcfg, cfg->handshake_ms);
     if (cert_peer != NULL) {
@@ -193,10 +229,15 @@ struct m2m_tls_ctx *assoc_server_ctx(struct m2m_assoc_config *cfg, enum m2m_tran
         M2M_GUARD(m2m_tls_config_add_peer(tcfg, cert_peer->root, cert_peer->flavour, NULL, err));
     }
     if (psk)
-        m2m_tls_config_set_psk_server(tcfg, psk_lookup, cfg);
+        m2m_tls_config_set_psk_server(tcfg, assoc_psk_lookup, cfg);
     M2M_GUARD_PTR(ctx = m2m_tls_ctx_new(tcfg, M2M_TLS_SERVER, transport, err));
     if (cert_peer != NULL)
         SSL_CTX_set_cert_verify_callback(m2m_tls_ctx_ssl_ctx(ctx), verify_cb, NULL);
+    if (cfg->fetch != NULL) {
+        /* DESIGN.md 6: each handshake runs in an ASYNC_JOB the fetch can pause. */
+        SSL_CTX_set_psk_server_callback(m2m_tls_ctx_ssl_ctx(ctx), fetch_server_cb);
+        SSL_CTX_set_mode(m2m_tls_ctx_ssl_ctx(ctx), SSL_MODE_ASYNC);
+    }
     rc = 0;
 out:
     m2m_tls_config_free(tcfg);
@@ -218,6 +259,9 @@ int assoc_server_bind(SSL *ssl, const struct assoc_hs_auth *auth, const struct a
         identity = SSL_get_psk_identity(ssl);
         M2M_ENSURE(identity != NULL, M2M_E_TLS_PSK_UNKNOWN, "no PSK identity");
         *peer = assoc_find_psk_peer(auth->cfg, identity);
+        if (*peer == NULL && auth->fetched.id != NULL &&
+            strcmp(auth->fetched.psk_identity, identity) == 0)
+            *peer = &auth->fetched;
         M2M_ENSURE(*peer != NULL, M2M_E_TLS_PSK_UNKNOWN, "'%s'", identity);
     } else {
         M2M_ENSURE(auth->peer != NULL, M2M_E_CERT_CHAIN, "peer certificate not verified");

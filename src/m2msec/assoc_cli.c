@@ -32,6 +32,12 @@ enum {
     O_ECHO,
     O_TIMEOUT,
     O_IDLE,
+    O_MEF,
+    O_MEF_ROOT,
+    O_FETCH_SUID,
+    O_STORE,
+    O_KEK,
+    O_FROM_ENROLMENT,
     O_HELP
 };
 
@@ -59,6 +65,12 @@ static const struct option options[] = {
     {"echo", no_argument, NULL, O_ECHO},
     {"timeout", required_argument, NULL, O_TIMEOUT},
     {"idle-timeout", required_argument, NULL, O_IDLE},
+    {"mef", required_argument, NULL, O_MEF},
+    {"mef-root", required_argument, NULL, O_MEF_ROOT},
+    {"fetch-suid", required_argument, NULL, O_FETCH_SUID},
+    {"store", required_argument, NULL, O_STORE},
+    {"kek", required_argument, NULL, O_KEK},
+    {"from-enrolment", required_argument, NULL, O_FROM_ENROLMENT},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -113,25 +125,59 @@ static const char **string_slot(struct assoc_opts *o, int c)
         return &o->host;
     case O_PORT:
         return &o->port;
+    case O_MEF_ROOT:
+        return &o->mef_root;
+    case O_STORE:
+        return &o->store;
+    case O_KEK:
+        return &o->kek;
+    case O_FROM_ENROLMENT:
+        return &o->from_enrolment;
     default:
         return NULL;
     }
+}
+
+/* listen --mef: fetching needs the CSE's own certificate, id and a key cache. */
+static int check_fetch_opts(const char *cmd, const struct assoc_opts *o)
+{
+    if (o->n_mefs == 0)
+        return o->mef_root == NULL && o->store == NULL
+                   ? ASSOC_CLI_RUN
+                   : cli_usage_error(cmd, "--mef-root and --store go with --mef");
+    if (o->cert == NULL || o->id == NULL || o->mef_root == NULL)
+        return cli_usage_error(cmd, "--mef needs --cert/--key, --id and --mef-root");
+    if (o->store == NULL || o->kek == NULL)
+        return cli_usage_error(cmd, "--mef needs --store URL and --kek FILE (the key cache)");
+    return ASSOC_CLI_RUN;
 }
 
 static int check_opts(const char *cmd, int listen, const struct assoc_opts *o)
 {
     if (o->port == NULL)
         return cli_usage_error(cmd, "--port is required");
+    if (listen && o->from_enrolment != NULL)
+        return cli_usage_error(cmd, "--from-enrolment is for connect");
+    if (!listen && (o->n_mefs > 0 || o->mef_root != NULL || o->store != NULL))
+        return cli_usage_error(cmd, "--mef, --mef-root and --store are for listen");
+    if (listen && check_fetch_opts(cmd, o) != ASSOC_CLI_RUN)
+        return 2;
+    if (o->from_enrolment != NULL) {
+        if (o->cert != NULL || o->psk_file != NULL || o->psk_identity != NULL)
+            return cli_usage_error(cmd, "--from-enrolment replaces --cert, --psk-file and "
+                                        "--psk-identity");
+        return o->peer_id != NULL ? ASSOC_CLI_RUN : cli_usage_error(cmd, "--peer-id is required");
+    }
     if ((o->cert == NULL) != (o->key == NULL))
         return cli_usage_error(cmd, "--cert and --key go together");
-    if (o->cert == NULL && o->psk_file == NULL)
+    if (o->cert == NULL && o->psk_file == NULL && o->from_enrolment == NULL)
         return cli_usage_error(cmd, "a credential is required: --cert/--key or --psk-file");
     if (!listen && o->cert == NULL && o->psk_identity == NULL)
         return cli_usage_error(cmd, "--psk-file needs --psk-identity");
     if (!listen && o->peer_id == NULL)
         return cli_usage_error(cmd, "--peer-id is required");
-    if (listen && o->peer_id == NULL && o->peers_file == NULL)
-        return cli_usage_error(cmd, "allowed peers are required: --peers FILE or --peer-id");
+    if (listen && o->peer_id == NULL && o->peers_file == NULL && o->n_mefs == 0)
+        return cli_usage_error(cmd, "allowed peers are required: --peers FILE, --peer-id or --mef");
     if (o->peer_id != NULL && o->psk_identity == NULL && o->peer_root == NULL &&
         o->peer_credid == NULL)
         return cli_usage_error(cmd, "--peer-root (or --psk-identity) is required");
@@ -159,6 +205,13 @@ int assoc_cli_parse(const char *cmd, const char *help, int listen, int argc, cha
         } else if (c == O_TIMEOUT || c == O_IDLE) {
             if (parse_ms(optarg, c == O_TIMEOUT ? &o->timeout_ms : &o->idle_ms) != 0)
                 return cli_usage_error(cmd, "bad milliseconds '%s'", optarg);
+        } else if (c == O_MEF && listen) {
+            if (o->n_mefs == ASSOC_CLI_MEFS_MAX)
+                return cli_usage_error(cmd, "at most %d --mef", ASSOC_CLI_MEFS_MAX);
+            o->mefs[o->n_mefs++] = optarg;
+        } else if (c == O_FETCH_SUID && listen) {
+            if (parse_ms(optarg, &o->fetch_suid) != 0)
+                return cli_usage_error(cmd, "bad SUID '%s'", optarg);
         } else if (c == O_HELP) {
             fputs(help, stdout);
             return 0;
@@ -233,7 +286,9 @@ int assoc_cli_config(const struct assoc_opts *o, int listen, struct m2m_assoc_co
         (o->id != NULL && m2m_assoc_config_set_id(cfg, o->id, err) != 0) ||
         add_credentials(o, cfg, err) != 0 ||
         (listen && o->peers_file != NULL && m2m_assoc_config_load_peers(cfg, o->peers_file, err)) ||
-        (o->peer_id != NULL && add_cli_peer(o, cfg, err) != 0)) {
+        (o->from_enrolment != NULL && assoc_cli_enrolment_peer(o, cfg, err) != 0) ||
+        (o->from_enrolment == NULL && o->peer_id != NULL && add_cli_peer(o, cfg, err) != 0) ||
+        (listen && o->n_mefs > 0 && assoc_cli_keyfetch(o, cfg, err) != 0)) {
         m2m_assoc_config_free(cfg);
         return -1;
     }

@@ -4,6 +4,8 @@
 
 #include <m2msec/assoc.h>
 
+#define ASSOC_CLI_MEFS_MAX 16
+
 struct assoc_opts {
     const char *id, *sp_id;
     const char *cert, *key, *chain;
@@ -14,6 +16,13 @@ struct assoc_opts {
     const char *host, *port;
     int dtls, once, echo;
     int timeout_ms, idle_ms;
+    /* listen: fetch-on-unknown-KeID (assoc_cli_keys.c) */
+    const char *mefs[ASSOC_CLI_MEFS_MAX]; /* "FQDN=URL" */
+    int n_mefs;
+    const char *mef_root, *store, *kek;
+    int fetch_suid;
+    /* connect: Kpsa derived from the Ke of an enrolment directory */
+    const char *from_enrolment;
 };
 
 enum { ASSOC_CLI_RUN = -1 }; /* assoc_cli_parse: go on; otherwise the exit status */
@@ -24,6 +33,12 @@ int assoc_cli_parse(const char *cmd, const char *help, int listen, int argc, cha
 /* Builds the entity's configuration from the options. */
 int assoc_cli_config(const struct assoc_opts *o, int listen, struct m2m_assoc_config **out,
                      struct m2m_error *err);
+/* assoc_cli_keys.c: Entity B's key fetch from the --mef options (listen). */
+int assoc_cli_keyfetch(const struct assoc_opts *o, struct m2m_assoc_config *cfg,
+                       struct m2m_error *err);
+/* assoc_cli_keys.c: Entity A's PSK peer from --from-enrolment and --peer-id (connect). */
+int assoc_cli_enrolment_peer(const struct assoc_opts *o, struct m2m_assoc_config *cfg,
+                             struct m2m_error *err);
 /* "cse-id", "ae-id", ... or "psk". */
 const char *assoc_cli_flavour(enum m2m_flavour f);
 /* "m2msec <cmd>: <check>: <message>", naming the failed check by its code; returns 1. */

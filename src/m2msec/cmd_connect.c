@@ -13,7 +13,7 @@
 static const char help[] =
     "usage: m2msec connect --peer-id ID --port PORT [--host HOST] [--dtls]\n"
     "                      (--cert FILE --key FILE [--chain FILE] | --psk-file FILE\n"
-    "                       --psk-identity KPSAID|KMID)\n"
+    "                       --psk-identity KPSAID|KMID | --from-enrolment DIR)\n"
     "                      [--peer-root FILE [--peer-crl FILE]] [--peer-flavour F]\n"
     "                      [--peer-name NAME] [--peer-credential-id CREDID]\n"
     "                      [--peer-in-cse IN-CSE-ID] [--server-name SNI]\n"
@@ -23,6 +23,9 @@ static const char help[] =
     "the peer id: a certificate of --peer-flavour (default cse-id) naming --peer-name\n"
     "(derived from --peer-id for cse-id and ae-id) that chains to --peer-root, or the PSK\n"
     "--psk-identity from --psk-file (mode 0600). The SNI is the peer's public domain name.\n"
+    "--from-enrolment DIR presents the KeID of DIR/credentials.json (m2msec enrol or\n"
+    "bootstrap) with Kpsa derived from Ke for --peer-id (TS-0003 10.3.5); the peer, an\n"
+    "Enrolee B, fetches the same Kpsa from the MEF. The key is never printed.\n"
     "On success prints 'bound peer <id> (<flavour>)', then relays stdin and stdout.\n"
     "--once sends one line of stdin, prints one line of reply, and exits.\n"
     "On failure prints one line naming the failed check and exits 1.\n";

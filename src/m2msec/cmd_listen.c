@@ -24,6 +24,8 @@ static const char help[] =
     "                      | --psk-identity KPSAID|KMID))\n"
     "                     [--id OWN-ID] [--sp-id SP-ID] [--timeout MS] [--idle-timeout MS]\n"
     "                     [--once] [--echo]\n"
+    "                     [--mef FQDN=URL ... --mef-root FILE --store URL --kek FILE\n"
+    "                      [--fetch-suid N]]\n"
     "Entity B: accepts TLS 1.2 (or DTLS 1.2 with --dtls, with cookie exchange) associations\n"
     "from the allowed peers: those of --peers (JSON, see docs/association.md) and the one\n"
     "--peer-* options describe. Each peer must prove its own configured certificate name\n"
@@ -32,7 +34,12 @@ static const char help[] =
     "goes to stdout and stdin goes to every open association (--echo: send it back).\n"
     "--timeout bounds each handshake (default 10000 ms), --idle-timeout each read\n"
     "(default 300000 ms). --once serves one association: prints one line from the peer,\n"
-    "answers with one line of stdin and exits; a refused first peer exits 1.\n";
+    "answers with one line of stdin and exits; a refused first peer exits 1.\n"
+    "--mef (repeatable): a PSK identity that is no configured peer's is taken as a KeID and\n"
+    "its key fetched from the MEF its FQDN names (GET /fetchCredentials/{KeID}/22, SUID of\n"
+    "--fetch-suid, originator --id, mutual TLS with --cert/--key/--chain, the MEF checked\n"
+    "against --mef-root); the key is cached sealed in --store under --kek and the peer is\n"
+    "bound to the Enrolee-ID the MEF returned. Other handshakes go on during a fetch.\n";
 
 struct lconn;
 
