@@ -138,7 +138,11 @@ char *m2m_bbn_instruction_encode(const struct m2m_bbn_instruction *in, struct m2
                         json_pack("{s:s, s:s}", "id", in->target_id, "uri", in->target_uri));
     json_object_set_new(ins, "trustAnchors", anchors);
     json_object_set_new(ins, "enrolmentTargets", targets);
-    proto_set_time(ins, "expires", in->expires);
+    if (proto_set_time(ins, "expires", in->expires) != 0) {
+        json_decref(ins);
+        m2m_error_set(err, M2M_E_BAD_MESSAGE, "expiry outside the years 0000-9999");
+        return NULL;
+    }
     return proto_dump(json_pack("{s:o}", "instruction", ins), err);
 }
 

@@ -263,6 +263,17 @@ static void test_time(void **state)
         {"2026-13-23T10:55:11Z", -1},
         {"yesterday", -1},
         {"", -1},
+        /* found by fuzz_proto: one-digit fields, signed or spaced offsets, bad days */
+        {"2026-11-23T1:2:3.000000Z", -1},
+        {"6-1-2T0:1:1.2999999Z", -1},
+        {"0026-11-23T0:55:1.123+05:30", -1},
+        {"2026-11-23T10:55:11+-1:30", -1},
+        {"2026-11-23T10:55:11++1:32", -1},
+        {"2026-11-23T10:55:11+ 1:30", -1},
+        {"2026-02-31T00:00:00Z", -1},
+        {"2026-11-23T24:00:00Z", -1},
+        {"2026-11-23T10:55:11.Z", -1},
+        {"2026-11-23t10:55:11z", 1795431311},
     };
     struct m2m_error err;
     char buf[32];
@@ -280,6 +291,15 @@ static void test_time(void **state)
     }
     assert_int_equal(m2m_time_format(1795431311, buf, sizeof(buf)), 0);
     assert_string_equal(buf, "2026-11-23T10:55:11Z");
+    /* Years before 1000 keep four digits, so the output parses again (fuzz_proto). */
+    {
+        time_t t = 0;
+        assert_int_equal(m2m_time_parse("0026-11-23T10:55:11Z", &t, &err), 0);
+        assert_int_equal((long long)t, -61318472689LL);
+    }
+    assert_int_equal(m2m_time_format(-61318472689LL, buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "0026-11-23T10:55:11Z");
+    assert_int_equal(m2m_time_format((time_t)253402300800LL, buf, sizeof(buf)), -1); /* 10000 */
 }
 
 int main(void)
