@@ -45,7 +45,8 @@ static const char USAGE[] =
     "usage: m2msecd -c FILE [--log-format text|json] [--check]\n"
     "  -c, --config FILE   INI configuration (see conf/m2msecd.conf)\n"
     "  --log-format F      text (default) or json lines on stderr\n"
-    "  --check             validate the configuration and the files it names, then exit\n";
+    "  --check             validate the configuration, the files it names and that its ports\n"
+    "                      are free, then exit\n";
 
 static int open_connections(const struct worker *w)
 {
@@ -330,9 +331,11 @@ int main(int argc, char **argv)
         goto out;
     }
     if (check_only) {
-        /* Builds every role once (files, keys, anchors, store, listeners), then stops. */
+        /* Builds every role once (files, keys, anchors, store, listeners), then stops. The
+         * ports are bound without SO_REUSEPORT, so a check never takes connections from a
+         * running daemon: it reports the port as busy instead. */
         struct worker w = {.conf = conf, .base = event_base_new()};
-        rc = w.base == NULL || start_services(&w, kek, 1, errbuf, sizeof(errbuf)) != 0;
+        rc = w.base == NULL || start_services(&w, kek, 0, errbuf, sizeof(errbuf)) != 0;
         if (rc != 0)
             log_msg(LOG_ERROR, "%s", w.base ? errbuf : "event base");
         else
