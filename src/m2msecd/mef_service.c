@@ -159,23 +159,7 @@ static void on_request(void *arg, struct m2m_https_exchange *x)
 
 static int build_tls(struct mef_service *s, struct m2m_error *err)
 {
-    struct m2m_tls_config *cfg = build_tls_config(s, err);
-    struct m2m_tls_ctx *ctx;
-
-    if (cfg == NULL)
-        return -1;
-    ctx = m2m_tls_ctx_new(cfg, M2M_TLS_SERVER, M2M_TRANSPORT_TLS, err);
-    if (ctx == NULL) {
-        m2m_tls_config_free(cfg);
-        return -1;
-    }
-    if (s->https != NULL)
-        m2m_https_server_set_tls(s->https, ctx);
-    m2m_tls_ctx_free(s->tls);
-    m2m_tls_config_free(s->tlscfg);
-    s->tls = ctx;
-    s->tlscfg = cfg;
-    return 0;
+    return service_install_tls(build_tls_config(s, err), s->https, &s->tls, &s->tlscfg, err);
 }
 
 static struct m2m_mef *build_mef(const struct daemon_conf *c, struct m2m_error *err)

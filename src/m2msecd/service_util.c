@@ -52,6 +52,28 @@ int service_add_peer_classes(struct m2m_tls_config *cfg, const struct daemon_con
     return 0;
 }
 
+int service_install_tls(struct m2m_tls_config *cfg, struct m2m_https_server *srv,
+                        struct m2m_tls_ctx **tls, struct m2m_tls_config **tlscfg,
+                        struct m2m_error *err)
+{
+    struct m2m_tls_ctx *ctx;
+
+    if (cfg == NULL)
+        return -1;
+    if ((ctx = m2m_tls_ctx_new(cfg, M2M_TLS_SERVER, M2M_TRANSPORT_TLS, err)) == NULL) {
+        m2m_tls_config_free(cfg);
+        return -1;
+    }
+    if (srv != NULL)
+        m2m_https_server_set_tls(srv, ctx);
+    /* Connections already open hold their own reference to the old SSL_CTX. */
+    m2m_tls_ctx_free(*tls);
+    m2m_tls_config_free(*tlscfg);
+    *tls = ctx;
+    *tlscfg = cfg;
+    return 0;
+}
+
 void service_https_config(struct m2m_https_config *hc, const struct daemon_conf *c,
                           const struct listen_conf *l, int reuseport, struct m2m_tls_ctx *tls,
                           m2m_https_handler handler, void *arg)

@@ -18,6 +18,13 @@ int service_add_peer_classes(struct m2m_tls_config *cfg, const struct daemon_con
                              const char (*names)[M2M_TRUST_NAME_MAX], size_t n_names,
                              struct m2m_error *err);
 
+/* Builds a server context from cfg (taking it over; NULL means building cfg failed and err
+ * says why), points srv (if any) at it for new connections, and replaces *tls and *tlscfg.
+ * On failure the previous context stays in force. */
+int service_install_tls(struct m2m_tls_config *cfg, struct m2m_https_server *srv,
+                        struct m2m_tls_ctx **tls, struct m2m_tls_config **tlscfg,
+                        struct m2m_error *err);
+
 /* The HTTPS listener settings common to every role. */
 void service_https_config(struct m2m_https_config *hc, const struct daemon_conf *c,
                           const struct listen_conf *l, int reuseport, struct m2m_tls_ctx *tls,
