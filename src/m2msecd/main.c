@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -193,21 +194,27 @@ out:
 
 /* ---- the parent of several workers ---- */
 
-static volatile sig_atomic_t got_signal;
-
-static void note_signal(int sig)
+/* The parent keeps SIGTERM, SIGINT, SIGHUP and SIGCHLD blocked and takes them one at a time
+ * with sigwaitinfo, so a signal that arrives while it is busy (forking a replacement, say)
+ * waits for it instead of being lost between two system calls. */
+static void parent_signals(sigset_t *set, sigset_t *old)
 {
-    got_signal = sig;
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, set, old);
 }
 
-static pid_t spawn(const struct daemon_conf *conf, const struct m2m_secret *kek)
+static pid_t spawn(const struct daemon_conf *conf, const struct m2m_secret *kek,
+                   const sigset_t *worker_mask)
 {
     pid_t pid = fork();
 
     if (pid == 0) {
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGHUP, SIG_DFL);
+        /* The worker takes its signals through its event loop. */
+        sigprocmask(SIG_SETMASK, worker_mask, NULL);
         _exit(run_worker(conf, kek, 1));
     }
     return pid;
@@ -221,48 +228,75 @@ static int slot_of(const pid_t *pids, int n, pid_t pid)
     return -1;
 }
 
+static long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* The earliest pending restart, as a timeout from now; -1 when none is pending. */
+static long next_restart(const long *restart_at, int n)
+{
+    long next = -1, now = now_ms();
+
+    for (int i = 0; i < n; i++)
+        if (restart_at[i] > 0 && (next < 0 || restart_at[i] - now < next))
+            next = restart_at[i] - now < 0 ? 0 : restart_at[i] - now;
+    return next;
+}
+
+/* One signal, or none (-1) once timeout_ms (>= 0) has passed. */
+static int wait_signal(const sigset_t *set, long timeout_ms)
+{
+    struct timespec ts = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+
+    return timeout_ms < 0 ? sigwaitinfo(set, NULL) : sigtimedwait(set, NULL, &ts);
+}
+
 static int supervise(const struct daemon_conf *conf, const struct m2m_secret *kek)
 {
     pid_t pids[64];
+    long restart_at[64] = {0}; /* a crashed worker's slot: when to start its replacement */
     int n = conf->workers, alive = 0;
     bool stopping = false;
-    struct sigaction sa;
+    sigset_t set, old;
 
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = note_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    parent_signals(&set, &old);
     for (int i = 0; i < n; i++)
-        if ((pids[i] = spawn(conf, kek)) > 0)
+        if ((pids[i] = spawn(conf, kek, &old)) > 0)
             alive++;
-    while (alive > 0) {
-        int status, i;
-        pid_t pid = waitpid(-1, &status, 0);
+    while (alive > 0 || (!stopping && next_restart(restart_at, n) >= 0)) {
+        int status, i, sig = wait_signal(&set, next_restart(restart_at, n));
+        pid_t pid;
 
-        if (pid < 0 && errno == EINTR) {
-            int sig = got_signal;
-            got_signal = 0;
+        if (sig > 0 && sig != SIGCHLD) {
             stopping = stopping || sig == SIGTERM || sig == SIGINT;
             for (i = 0; i < n; i++)
                 if (pids[i] > 0)
                     kill(pids[i], sig);
-            continue;
         }
-        if (pid < 0)
-            break;
-        if ((i = slot_of(pids, n, pid)) < 0)
-            continue;
-        pids[i] = -1;
-        alive--;
-        if (stopping || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
-            continue;
-        /* A worker that crashed is replaced; the others keep serving meanwhile. */
-        log_msg(LOG_WARN, "worker %d ended (status %d); restarting", (int)pid, status);
-        sleep(1);
-        if ((pids[i] = spawn(conf, kek)) > 0)
-            alive++;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+            if ((i = slot_of(pids, n, pid)) < 0)
+                continue;
+            pids[i] = -1;
+            alive--;
+            if (stopping || (WIFEXITED(status) && WEXITSTATUS(status) == 0))
+                continue;
+            /* A crashed worker is replaced after a second (so a worker that cannot start
+             * does not spin); the others keep serving, and signals are still taken. */
+            log_msg(LOG_WARN, "worker %d ended (status %d); restarting", (int)pid, status);
+            restart_at[i] = now_ms() + 1000;
+        }
+        for (i = 0; i < n && !stopping; i++)
+            if (restart_at[i] > 0 && restart_at[i] <= now_ms()) {
+                restart_at[i] = 0;
+                if ((pids[i] = spawn(conf, kek, &old)) > 0)
+                    alive++;
+            }
     }
+    sigprocmask(SIG_SETMASK, &old, NULL);
     return 0;
 }
 
