@@ -18,6 +18,8 @@
 #include <jansson.h>
 #include <openssl/pem.h>
 
+#include <m2msec/bbn.h>
+#include <m2msec/maf.h>
 #include <m2msec/net.h>
 
 #include "cli.h"
@@ -34,13 +36,10 @@ struct boot_opts {
     int has_location, json, reveal, timeout_s;
 };
 
+/* The Bootstrap Execution Instruction and its trust anchors, loaded. */
 struct instruction {
-    char mechanism[32];
-    char target_id[256];
-    char target_uri[512];
+    struct m2m_bbn_instruction msg;
     struct m2m_trust *anchors;
-    size_t n_anchors;
-    char expires[40];
 };
 
 static const char USAGE[] =
@@ -225,87 +224,54 @@ static struct m2m_tls_config *bbn_tls(const struct boot_opts *o, struct m2m_erro
     return cfg;
 }
 
-static char *briefing_request(const struct boot_opts *o)
+static char *briefing_request(const struct boot_opts *o, struct m2m_error *err)
 {
-    json_t *req = json_object(), *mech = json_array();
-    char buf[sizeof(o->mechanisms)], *save = NULL, *s;
+    struct m2m_bbn_request req;
+    char buf[sizeof(o->mechanisms)], *save = NULL;
 
+    memset(&req, 0, sizeof(req));
     snprintf(buf, sizeof(buf), "%s", o->mechanisms);
-    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        json_array_append_new(mech, json_string(t));
-    json_object_set_new(req, "mechanisms", mech);
-    json_object_set_new(req, "transports", json_pack("[s]", "https"));
-    if (o->site[0])
-        json_object_set_new(req, "site", json_string(o->site));
-    if (o->has_location)
-        json_object_set_new(req, "location", json_pack("{s:f, s:f}", "lat", o->lat, "lon", o->lon));
-    s = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    return s;
+    for (char *t = strtok_r(buf, ",", &save); t && req.n_mechanisms < M2M_BBN_MAX_LIST;
+         t = strtok_r(NULL, ",", &save))
+        snprintf(req.mechanisms[req.n_mechanisms++], M2M_BBN_NAME_MAX, "%s", t);
+    snprintf(req.transports[req.n_transports++], M2M_BBN_NAME_MAX, "https");
+    req.has_site = o->site[0] != '\0';
+    snprintf(req.site, sizeof(req.site), "%s", o->site);
+    req.has_location = o->has_location;
+    req.lat = o->lat;
+    req.lon = o->lon;
+    return m2m_bbn_request_encode(&req, err);
 }
 
-static int load_anchors(json_t *pems, struct instruction *in, struct m2m_error *err)
+/* The instruction's PEM anchors become the trust set the target must chain to. */
+static int load_anchors(struct instruction *in, struct m2m_error *err)
 {
-    json_t *v;
-    size_t i;
-
     if ((in->anchors = m2m_trust_new(err)) == NULL)
         return -1;
-    json_array_foreach(pems, i, v)
-    {
-        const char *pem = json_string_value(v);
-        BIO *bio = pem ? BIO_new_mem_buf(pem, -1) : NULL;
+    for (size_t i = 0; i < in->msg.n_anchors; i++) {
+        BIO *bio = BIO_new_mem_buf(in->msg.trust_anchors[i], -1);
         X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-        int rc = x ? m2m_trust_add_anchor_cert(in->anchors, x, err) : -1;
+        int rc = x ? m2m_trust_add_anchor_cert(in->anchors, x, err)
+                   : m2m_error_set(err, M2M_E_BAD_MESSAGE, "trust anchor %zu is not PEM", i);
         X509_free(x);
         BIO_free(bio);
         if (rc != 0)
-            return x ? -1 : m2m_error_set(err, M2M_E_BAD_MESSAGE, "trust anchor %zu is not PEM", i);
-        in->n_anchors++;
+            return -1;
     }
-    return in->n_anchors > 0
-               ? 0
-               : m2m_error_set(err, M2M_E_BAD_MESSAGE,
-                               "the instruction carries no trust anchor for its target");
-}
-
-static int parse_instruction(const char *body, struct instruction *in, struct m2m_error *err)
-{
-    json_error_t jerr;
-    json_t *root = json_loads(body, JSON_REJECT_DUPLICATES, &jerr);
-    json_t *ins = root ? json_object_get(root, "instruction") : NULL;
-    const char *mech = NULL, *tid = NULL, *turi = NULL, *exp = NULL;
-    json_t *anchors = NULL;
-    int rc = -1;
-
-    if (ins == NULL ||
-        json_unpack(ins, "{s:s, s:{s:s, s:s}, s:o, s?s}", "mechanism", &mech, "target", "id", &tid,
-                    "uri", &turi, "trustAnchors", &anchors, "expires", &exp) != 0 ||
-        !json_is_array(anchors) || strlen(mech) >= sizeof(in->mechanism) ||
-        strlen(tid) >= sizeof(in->target_id) || strlen(turi) >= sizeof(in->target_uri)) {
-        m2m_error_set(err, M2M_E_BAD_MESSAGE, "not a Bootstrap Execution Instruction");
-        goto out;
-    }
-    snprintf(in->mechanism, sizeof(in->mechanism), "%s", mech);
-    snprintf(in->target_id, sizeof(in->target_id), "%s", tid);
-    snprintf(in->target_uri, sizeof(in->target_uri), "%s", turi);
-    snprintf(in->expires, sizeof(in->expires), "%s", exp ? exp : "");
-    if (m2m_fqdn_validate(in->target_id, err) != 0)
-        goto out;
-    rc = load_anchors(anchors, in, err);
-out:
-    json_decref(root);
-    return rc;
+    if (in->msg.n_anchors == 0)
+        return m2m_error_set(err, M2M_E_BAD_MESSAGE,
+                             "the instruction carries no trust anchor for its target");
+    return 0;
 }
 
 static int briefing(const struct boot_opts *o, struct instruction *in, struct m2m_error *err)
 {
     struct m2m_tls_config *cfg = bbn_tls(o, err);
     struct m2m_https_client *c = NULL;
-    char *req = briefing_request(o), *body = NULL, reason[256];
+    char *req = NULL, *body = NULL, reason[256];
     int status = 0, rsc = 0, rc = -1;
 
-    if (cfg == NULL || req == NULL ||
+    if (cfg == NULL || (req = briefing_request(o, err)) == NULL ||
         (c = m2m_https_client_new(cfg, o->bbn, o->bbn_name, err)) == NULL)
         goto out;
     if (o->timeout_s > 0)
@@ -318,7 +284,10 @@ static int briefing(const struct boot_opts *o, struct instruction *in, struct m2
                       reason[0] ? reason : "(no reason given)");
         goto out;
     }
-    rc = parse_instruction(body, in, err);
+    if (m2m_bbn_instruction_decode(body, strlen(body), &in->msg, err) != 0 ||
+        m2m_fqdn_validate(in->msg.target_id, err) != 0 || load_anchors(in, err) != 0)
+        goto out;
+    rc = 0;
 out:
     free(req);
     free(body);
@@ -348,8 +317,7 @@ static int register_maf(const struct enrol_result *r, const struct enrol_maf *m,
     struct m2m_https_client *c = NULL;
     const char *uri = m->in->maf_uri[0] ? m->in->maf_uri : m->in->client_registration_uri;
     char *body = NULL, reason[256];
-    const char *assigned = NULL, *enrolee = NULL, *cid = NULL;
-    json_t *resp = NULL;
+    struct m2m_client_registration reg;
     int status = 0, rsc = 0, rc = -1;
 
     if (cfg == NULL || m2m_tls_config_set_psk_client(cfg, r->resp.keid, m->km, err) != 0)
@@ -373,23 +341,19 @@ static int register_maf(const struct enrol_result *r, const struct enrol_maf *m,
                       reason[0] ? reason : "(no reason given)");
         goto out;
     }
-    resp = json_loads(body, JSON_REJECT_DUPLICATES, NULL);
-    if (resp == NULL || json_unpack(resp, "{s:s, s:s, s:s}", "clientRegId", &cid,
-                                    "assignedSymmKeyId", &assigned, "enroleeId", &enrolee) != 0) {
-        m2m_error_set(err, M2M_E_BAD_MESSAGE, "not a client registration answer");
+    if (m2m_client_registration_decode(body, strlen(body), &reg, err) != 0)
         goto out;
-    }
     /* DESIGN.md section 3: the KmID the MAF assigns is the one derived from Km alone. */
-    if (strcmp(assigned, m->kmid) != 0 || strcmp(enrolee, r->resp.enrolee_id) != 0) {
+    if (strcmp(reg.assigned_symm_key_id, m->kmid) != 0 ||
+        strcmp(reg.enrolee_id, r->resp.enrolee_id) != 0) {
         m2m_error_set(err, M2M_E_BAD_MESSAGE,
-                      "the MAF assigned %s to %s; this node derived %s for %s", assigned, enrolee,
-                      m->kmid, r->resp.enrolee_id);
+                      "the MAF assigned %s to %s; this node derived %s for %s",
+                      reg.assigned_symm_key_id, reg.enrolee_id, m->kmid, r->resp.enrolee_id);
         goto out;
     }
-    snprintf(reg_id, reg_sz, "%s", cid);
+    snprintf(reg_id, reg_sz, "%s", reg.client_reg_id);
     rc = 0;
 out:
-    json_decref(resp);
     free(body);
     m2m_https_client_free(c);
     m2m_tls_config_free(cfg);
@@ -401,19 +365,19 @@ static int plan_enrolment(const struct boot_opts *o, const struct instruction *i
                           struct enrol_opts *eo, struct m2m_error *err)
 {
     memset(eo, 0, sizeof(*eo));
-    eo->mef = in->target_uri;
-    eo->mef_name = in->target_id;
+    eo->mef = in->msg.target_uri;
+    eo->mef_name = in->msg.target_id;
     eo->mef_trust = in->anchors;
     eo->state = o->state;
     eo->timeout_s = o->timeout_s;
-    if (strcmp(in->mechanism, "certificate") == 0 || strcmp(in->mechanism, "pki") == 0) {
+    if (strcmp(in->msg.mechanism, "certificate") == 0 || strcmp(in->msg.mechanism, "pki") == 0) {
         eo->cert = o->cert;
         eo->key = o->key;
         eo->chain = o->chain[0] ? o->chain : NULL;
-        eo->root = strcmp(in->mechanism, "pki") == 0;
+        eo->root = strcmp(in->msg.mechanism, "pki") == 0;
         return 0;
     }
-    if (strcmp(in->mechanism, "psk") == 0) {
+    if (strcmp(in->msg.mechanism, "psk") == 0) {
         if (!o->kpm_id[0] || (!o->kpm_hex[0] && !o->kpm_file[0]))
             return m2m_error_set(err, M2M_E_INVALID_ARG,
                                  "the psk mechanism needs --kpm-id and --kpm-hex or --kpm-file");
@@ -423,7 +387,7 @@ static int plan_enrolment(const struct boot_opts *o, const struct instruction *i
         return 0;
     }
     return m2m_error_set(err, M2M_E_INVALID_ARG, "mechanism '%s' is not supported by this node",
-                         in->mechanism);
+                         in->msg.mechanism);
 }
 
 static int execution(const struct boot_opts *o, const struct instruction *in,
@@ -439,10 +403,10 @@ static int execution(const struct boot_opts *o, const struct instruction *in,
         return -1;
     if (r->root) {
         phase(p, "execution", "root credential %s from %s", r->rootcred.credential_id,
-              in->target_id);
+              in->msg.target_id);
         return 0;
     }
-    phase(p, "execution", "enrolled at %s: KeID %s, Enrolee-ID %s", in->target_id, r->resp.keid,
+    phase(p, "execution", "enrolled at %s: KeID %s, Enrolee-ID %s", in->msg.target_id, r->resp.keid,
           r->resp.enrolee_id);
     for (size_t i = 0; i < r->n_maf; i++) {
         char reg[256];
@@ -482,8 +446,14 @@ int cmd_bootstrap(int argc, char **argv)
         fail_in("briefing", &err);
         goto out;
     }
-    phase(&p, "briefing", "mechanism %s, target %s at %s, %zu trust anchor(s)%s%s", in.mechanism,
-          in.target_id, in.target_uri, in.n_anchors, in.expires[0] ? ", until " : "", in.expires);
+    {
+        char until[40] = "";
+        if (in.msg.expires > 0 && m2m_time_format(in.msg.expires, until, sizeof(until)) != 0)
+            until[0] = '\0';
+        phase(&p, "briefing", "mechanism %s, target %s at %s, %zu trust anchor(s)%s%s",
+              in.msg.mechanism, in.msg.target_id, in.msg.target_uri, in.msg.n_anchors,
+              until[0] ? ", until " : "", until);
+    }
     if (execution(&o, &in, &r, &p, &err) != 0) {
         fail_in("execution", &err);
         goto out;
@@ -495,7 +465,7 @@ int cmd_bootstrap(int argc, char **argv)
     phase(&p, "done", "credentials in %s/%s", o.state, ENROL_STORE_FILE);
     if (o.json) {
         json_t *sum = json_pack("{s:o, s:s, s:s}", "phases", json_incref(p.phases), "mechanism",
-                                in.mechanism, "target", in.target_id);
+                                in.msg.mechanism, "target", in.msg.target_id);
         char *s;
         if (!r.root) {
             json_object_set_new(sum, "keId", json_string(r.resp.keid));
@@ -515,6 +485,7 @@ out:
     json_decref(p.phases);
     enrol_result_clear(&r);
     m2m_trust_free(in.anchors);
+    m2m_bbn_instruction_clear(&in.msg);
     m2m_wipe(o.kpm_hex, sizeof(o.kpm_hex));
     return rc;
 }
