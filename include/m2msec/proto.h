@@ -5,6 +5,7 @@
 #ifndef M2MSEC_PROTO_H
 #define M2MSEC_PROTO_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -140,6 +141,11 @@ M2M_API void m2m_root_credential_clear(struct m2m_root_credential *r);
 
 /* {"status": false, "errorString": "..."} */
 M2M_API char *m2m_error_body_encode(const char *reason);
+/* A refusal in one call, for the roles' answers: formats the reason, replaces *body (freed
+ * first) with its error body, and writes "refused <status>: <reason>" into log unless log
+ * is NULL. */
+M2M_API void m2m_refusal_vset(char **body, char *log, size_t logsz, int http_status,
+                              const char *fmt, va_list ap);
 /* Reads an error body; fills reason (empty when the body is not one). */
 M2M_API void m2m_error_body_decode(const char *body, size_t len, char *reason, size_t reasonsz);
 

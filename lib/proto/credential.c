@@ -1,4 +1,5 @@
 /* fetchCredentials, rootCredential and error bodies (DESIGN.md section 4). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,18 @@ char *m2m_error_body_encode(const char *reason)
 {
     return proto_dump(
         json_pack("{s:b, s:s}", "status", 0, "errorString", reason ? reason : "error"), NULL);
+}
+
+void m2m_refusal_vset(char **body, char *log, size_t logsz, int http_status, const char *fmt,
+                      va_list ap)
+{
+    char reason[400];
+
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    free(*body);
+    *body = m2m_error_body_encode(reason);
+    if (log != NULL)
+        snprintf(log, logsz, "refused %d: %s", http_status, reason);
 }
 
 void m2m_error_body_decode(const char *body, size_t len, char *reason, size_t reasonsz)

@@ -157,15 +157,15 @@ static void refuse(struct m2m_bbn_response *resp, int status, enum m2m_rsc rsc, 
 static void refuse(struct m2m_bbn_response *resp, int status, enum m2m_rsc rsc, const char *fmt,
                    ...)
 {
-    char reason[400];
     va_list ap;
 
+    /* The log may already say more (which condition of each rule failed): keep it. */
     va_start(ap, fmt);
-    vsnprintf(reason, sizeof(reason), fmt, ap);
+    m2m_refusal_vset(&resp->body, resp->log[0] ? NULL : resp->log, sizeof(resp->log), status, fmt,
+                     ap);
     va_end(ap);
-    answer(resp, status, rsc, m2m_error_body_encode(reason));
-    if (resp->log[0] == '\0')
-        snprintf(resp->log, sizeof(resp->log), "refused %d: %s", status, reason);
+    resp->http_status = status;
+    resp->rsc = rsc;
 }
 
 static void brief(const struct m2m_bbn_rules *r, const char *body, size_t len,

@@ -59,17 +59,13 @@ static void maf_fail(struct m2m_maf_response *resp, int http_status, enum m2m_rs
 static void maf_fail(struct m2m_maf_response *resp, int http_status, enum m2m_rsc rsc,
                      const char *fmt, ...)
 {
-    char reason[256];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(reason, sizeof(reason), fmt, ap);
+    m2m_refusal_vset(&resp->body, resp->log, sizeof(resp->log), http_status, fmt, ap);
     va_end(ap);
-    free(resp->body);
-    resp->body = m2m_error_body_encode(reason);
     resp->http_status = http_status;
     resp->rsc = rsc;
-    snprintf(resp->log, sizeof(resp->log), "refused %d: %s", http_status, reason);
 }
 
 /* The cached Km the session was authenticated with: it must still be valid now, since a

@@ -42,17 +42,13 @@ void m2m_mef_free(struct m2m_mef *mef)
 
 int mef_fail(struct m2m_mef_response *resp, int http_status, enum m2m_rsc rsc, const char *fmt, ...)
 {
-    char reason[256];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(reason, sizeof(reason), fmt, ap);
+    m2m_refusal_vset(&resp->body, resp->log, sizeof(resp->log), http_status, fmt, ap);
     va_end(ap);
-    free(resp->body);
-    resp->body = m2m_error_body_encode(reason);
     resp->http_status = http_status;
     resp->rsc = rsc;
-    snprintf(resp->log, sizeof(resp->log), "refused %d: %s", http_status, reason);
     return -1;
 }
 
