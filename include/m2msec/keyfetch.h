@@ -36,9 +36,12 @@
 /* One fetch from one MEF: fills out (credential, Enrolee-ID, lifetime) and returns 0, or -1
  * with err saying why (the MEF refused, could not be reached, answered nonsense). Runs on
  * the thread of the lookup that leads the flight; must return within timeout_ms. */
+/* ua: for a B-TID, the Ua security protocol id (10 hex digits, TS 33.220 Annex H) the
+ * GBA key is bound to; NULL for every other KeID. */
 typedef int (*m2m_keyfetch_fn)(void *arg, const char *mef_fqdn, const char *mef_url,
-                               const char *keid, unsigned suid, const char *origin, int timeout_ms,
-                               struct m2m_fetch_response *out, struct m2m_error *err);
+                               const char *keid, unsigned suid, const char *ua, const char *origin,
+                               int timeout_ms, struct m2m_fetch_response *out,
+                               struct m2m_error *err);
 
 struct m2m_keyfetch_config {
     /* The originator of every fetch: this target's id as the MEF knows it (a MAF's FQDN,
@@ -93,6 +96,17 @@ M2M_API M2M_MUST_CHECK int m2m_keyfetch_lookup(struct m2m_keyfetch *kf, struct m
                                                const char *identity, struct m2m_secret **key,
                                                struct m2m_keyfetch_info *info,
                                                struct m2m_error *err);
+/* As m2m_keyfetch_lookup, told the TLS-PSK suite of the handshake (m2m_psk_lookup_suite_fn).
+ * Needed for a GBA identity: a B-TID (KeID = KmID = B-TID, SPEC.md section 8) names Ks, and
+ * the key of a TLS-PSK session is Ks_NAF, bound to the NAF's FQDN and to the suite through
+ * the Ua security protocol id 01 00 01 || suite (TS 33.220 Annex H). Such a key is cached
+ * under "<B-TID>#ua=<10 hex digits>" beside a row under the B-TID itself (what an operator
+ * revokes); m2m_keyfetch_lookup refuses B-TIDs. */
+M2M_API M2M_MUST_CHECK int m2m_keyfetch_lookup_suite(struct m2m_keyfetch *kf,
+                                                     struct m2m_store *store, const char *identity,
+                                                     uint16_t suite, struct m2m_secret **key,
+                                                     struct m2m_keyfetch_info *info,
+                                                     struct m2m_error *err);
 
 /* Replaces the TLS configuration for the fetches that start from now on (SIGHUP: reloaded
  * anchors and CRLs); a fetch in flight keeps the one it started with. Takes a reference. */
@@ -104,7 +118,8 @@ M2M_API unsigned long m2m_keyfetch_fetch_count(struct m2m_keyfetch *kf);
 /* The HTTPS fetcher m2m_keyfetch_new uses, arg being the struct m2m_tls_config * of the
  * target (exported so that a transport may wrap it, e.g. to log). */
 M2M_API int m2m_keyfetch_https(void *arg, const char *mef_fqdn, const char *mef_url,
-                               const char *keid, unsigned suid, const char *origin, int timeout_ms,
-                               struct m2m_fetch_response *out, struct m2m_error *err);
+                               const char *keid, unsigned suid, const char *ua, const char *origin,
+                               int timeout_ms, struct m2m_fetch_response *out,
+                               struct m2m_error *err);
 
 #endif

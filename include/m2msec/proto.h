@@ -94,6 +94,19 @@ struct m2m_fetch_response {
     time_t lifetime; /* expiry */
 };
 
+/* The request path: "/fetchCredentials/{KeID}/{SUID}", the KeID percent-encoded (a B-TID
+ * is base64 and may hold '/'), and for a GBA key the query "ua=<10 hex digits>": the Ua
+ * security protocol id Ks_NAF is bound to (TS 33.220 Annex H). ua NULL: no query. */
+#define M2M_FETCH_UA_HEX_LEN 10
+M2M_API M2M_MUST_CHECK int m2m_fetch_path_format(const char *keid, unsigned suid, const char *ua,
+                                                 char *out, size_t outsz, struct m2m_error *err);
+/* path without its query; query (may be NULL) without '?'. ua receives "" when absent. The
+ * SUID is only checked to be 1-3 digits. */
+M2M_API M2M_MUST_CHECK int m2m_fetch_path_parse(const char *path, const char *query, char *keid,
+                                                size_t keidsz, unsigned *suid,
+                                                char ua[M2M_FETCH_UA_HEX_LEN + 1],
+                                                struct m2m_error *err);
+
 /* ---- rootCredential (PKI-based bootstrap; DESIGN.md section 3) ---- */
 struct m2m_root_credential {
     unsigned char wrapped[64];

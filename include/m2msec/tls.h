@@ -3,6 +3,8 @@
 #ifndef M2MSEC_TLS_H
 #define M2MSEC_TLS_H
 
+#include <stdint.h>
+
 #include <openssl/ssl.h>
 
 #include <m2msec/common.h>
@@ -23,6 +25,12 @@ enum m2m_tls_role { M2M_TLS_CLIENT = 0, M2M_TLS_SERVER };
  * or not allowed. Called inside the handshake. */
 typedef int (*m2m_psk_lookup_fn)(void *arg, const char *identity, struct m2m_secret **key,
                                  struct m2m_error *err);
+/* The same, also told the cipher suite the handshake uses (its 2-byte IANA code). TLS 1.2
+ * fixes the suite in ServerHello, before the client names its identity, and GBA keys depend
+ * on it: Ks_NAF binds the Ua security protocol id, TS 33.220 Annex H, whose last two bytes
+ * are the TLS-PSK suite. */
+typedef int (*m2m_psk_lookup_suite_fn)(void *arg, const char *identity, uint16_t suite,
+                                       struct m2m_secret **key, struct m2m_error *err);
 
 /* ---- Configuration (shareable; reference counted) ---- */
 struct m2m_tls_config;
@@ -60,6 +68,19 @@ M2M_API M2M_MUST_CHECK int m2m_tls_config_set_psk_client(struct m2m_tls_config *
 /* Server PSK: lookup callback. Selects the PSK suites. */
 M2M_API void m2m_tls_config_set_psk_server(struct m2m_tls_config *cfg, m2m_psk_lookup_fn fn,
                                            void *arg);
+/* Server PSK: a lookup that also learns the suite (replaces m2m_tls_config_set_psk_server). */
+M2M_API void m2m_tls_config_set_psk_server_suite(struct m2m_tls_config *cfg,
+                                                 m2m_psk_lookup_suite_fn fn, void *arg);
+/* PSK handshakes of this configuration use only this suite: M2M_TLS_PSK_AES128_CBC_SHA256,
+ * M2M_TLS_PSK_AES128_CCM8 or M2M_TLS_PSK_AES128_GCM_SHA256. A client whose key is bound to
+ * one suite (a GBA Ks_NAF) offers no other. */
+#define M2M_TLS_PSK_AES128_GCM_SHA256 0x00A8
+#define M2M_TLS_PSK_AES128_CBC_SHA256 0x00AE
+#define M2M_TLS_PSK_AES128_CCM8       0xC0A8
+M2M_API M2M_MUST_CHECK int m2m_tls_config_set_psk_suite(struct m2m_tls_config *cfg, uint16_t suite,
+                                                        struct m2m_error *err);
+/* The OpenSSL name of one of the PSK suites above, NULL for any other code. */
+M2M_API const char *m2m_tls_psk_suite_name(uint16_t suite);
 /* Handshake timeout used by the blocking helpers (default 10 s). */
 M2M_API void m2m_tls_config_set_timeout_ms(struct m2m_tls_config *cfg, int ms);
 
@@ -90,6 +111,8 @@ M2M_API const char *m2m_tls_server_name(SSL *ssl);
 M2M_API M2M_MUST_CHECK int m2m_tls_peer(SSL *ssl, struct m2m_verified *out);
 /* 1 when the session was authenticated with a PSK. */
 M2M_API int m2m_tls_is_psk(SSL *ssl);
+/* The 2-byte code of the suite a handshake in progress (or done) uses; 0 before ServerHello. */
+M2M_API uint16_t m2m_tls_pending_suite(const SSL *ssl);
 /* The reason the handshake failed inside our verification or PSK lookup, if it did. */
 M2M_API const struct m2m_error *m2m_tls_ssl_error(SSL *ssl);
 /* RFC 5705 keying-material export without context (DESIGN.md section 3). */

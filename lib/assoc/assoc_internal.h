@@ -91,7 +91,7 @@ struct assoc_hs_auth {
 /* psk_fetch.c: the lookup of a PSK identity that is no configured peer's, through the
  * config's key fetch; fills auth->fetched. Pauses the current ASYNC_JOB while a worker
  * thread looks the key up (blocking the caller only when called outside a job). */
-M2M_MUST_CHECK int assoc_fetch_psk(struct assoc_hs_auth *auth, const char *identity,
+M2M_MUST_CHECK int assoc_fetch_psk(struct assoc_hs_auth *auth, const char *identity, uint16_t suite,
                                    struct m2m_secret **key, struct m2m_error *err);
 void assoc_fetch_free(struct assoc_fetch *f);
 /* server_auth.c's lookup of a configured PSK peer's key. */

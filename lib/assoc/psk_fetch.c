@@ -45,7 +45,8 @@ struct assoc_fetch {
 struct fetch_task {
     struct assoc_fetch *f;
     char identity[M2M_KEYID_TEXT_MAX + 1];
-    int fds[2]; /* [0] in the job's wait context, [1] the worker's */
+    uint16_t suite; /* of the handshake: a B-TID's key depends on it */
+    int fds[2];     /* [0] in the job's wait context, [1] the worker's */
     atomic_int refs;
     atomic_int done;
     int rc;
@@ -78,7 +79,8 @@ static void task_run(struct fetch_task *t)
     if (store == NULL)
         m2m_error_set(&t->err, M2M_E_TLS_PSK_UNKNOWN, "key cache unavailable: %s", t->err.msg);
     else
-        t->rc = m2m_keyfetch_lookup(t->f->kf, store, t->identity, &t->key, &t->info, &t->err);
+        t->rc = m2m_keyfetch_lookup_suite(t->f->kf, store, t->identity, t->suite, &t->key, &t->info,
+                                          &t->err);
     m2m_store_close(store);
 }
 
@@ -167,8 +169,8 @@ static int run_paused(ASYNC_JOB *job, struct fetch_task *t, struct m2m_error *er
     return 0;
 }
 
-int assoc_fetch_psk(struct assoc_hs_auth *auth, const char *identity, struct m2m_secret **key,
-                    struct m2m_error *err)
+int assoc_fetch_psk(struct assoc_hs_auth *auth, const char *identity, uint16_t suite,
+                    struct m2m_secret **key, struct m2m_error *err)
 {
     struct assoc_fetch *f = auth->cfg->fetch;
     struct fetch_task *t = NULL;
@@ -186,6 +188,7 @@ int assoc_fetch_psk(struct assoc_hs_auth *auth, const char *identity, struct m2m
     t->fds[0] = t->fds[1] = -1;
     atomic_init(&t->refs, 1);
     snprintf(t->identity, sizeof(t->identity), "%s", identity);
+    t->suite = suite;
     if (job != NULL) {
         M2M_GUARD(run_paused(job, t, err));
     } else {

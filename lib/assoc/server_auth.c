@@ -176,7 +176,7 @@ static unsigned int fetch_server_cb(SSL *ssl, const char *identity, unsigned cha
     if (assoc_find_psk_peer(auth->cfg, identity) != NULL) {
         if (assoc_psk_lookup(auth->cfg, identity, &key, &e) != 0)
             goto out;
-    } else if (assoc_fetch_psk(auth, identity, &key, &e) != 0) {
+    } else if (assoc_fetch_psk(auth, identity, m2m_tls_pending_suite(ssl), &key, &e) != 0) {
         goto out;
     }
     if (m2m_secret_len(key) == 0 || m2m_secret_len(key) > max_psk_len) {

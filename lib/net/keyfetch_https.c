@@ -12,17 +12,17 @@
 #include "core/safety.h"
 
 int m2m_keyfetch_https(void *arg, const char *mef_fqdn, const char *mef_url, const char *keid,
-                       unsigned suid, const char *origin, int timeout_ms,
+                       unsigned suid, const char *ua, const char *origin, int timeout_ms,
                        struct m2m_fetch_response *out, struct m2m_error *err)
 {
     struct m2m_https_client *c = NULL;
-    char path[M2M_STORE_KEYID_MAX + 40], reason[200];
+    char path[3 * M2M_STORE_KEYID_MAX + 40], reason[200];
     char *body = NULL;
     int status = 0, rsc = 0, rc = -1;
 
     M2M_ENSURE_ARG(arg != NULL && mef_fqdn != NULL && mef_url != NULL && keid != NULL &&
                    out != NULL);
-    snprintf(path, sizeof(path), "/fetchCredentials/%s/%u", keid, suid);
+    M2M_GUARD(m2m_fetch_path_format(keid, suid, ua, path, sizeof(path), err));
     /* The MEF must prove its FQDN (the name sent as SNI) with a certificate chaining to the
      * configured anchors: a client config without a peer expects exactly that. */
     M2M_GUARD_PTR(c = m2m_https_client_new(arg, mef_url, mef_fqdn, err));

@@ -31,13 +31,23 @@ struct mef_entry {
 /* One fetch in progress, shared by its leader and its waiters; freed by the last. */
 struct flight {
     struct flight *next;
-    char keid[M2M_STORE_KEYID_MAX];
+    char keid[M2M_STORE_KEYID_MAX]; /* the cache id the flight is for */
     int refs;
     int done;
     int rc;
     struct m2m_error err;
     struct m2m_secret *key;
     struct m2m_keyfetch_info info;
+};
+
+/* What one lookup asks for: the id the MEF knows (a KeID or a B-TID), the id the key is
+ * cached under, and for a B-TID the Ua security protocol id. */
+struct wanted {
+    char keid[M2M_STORE_KEYID_MAX];
+    char cache_id[M2M_STORE_KEYID_MAX];
+    char fqdn[M2M_FQDN_MAX + 1]; /* of the MEF that issued it */
+    char ua[M2M_FETCH_UA_HEX_LEN + 1];
+    int gba;
 };
 
 struct m2m_keyfetch {
@@ -104,7 +114,8 @@ static const struct mef_entry *mef_for(const struct m2m_keyfetch *kf, const char
 
 /* The leader's work: ask the MEF, check the answer, cache it under both ids. */
 static int fetch_and_cache(struct m2m_keyfetch *kf, struct m2m_store *store,
-                           const struct mef_entry *mef, void *fetch_arg, struct flight *f)
+                           const struct mef_entry *mef, void *fetch_arg, const struct wanted *w,
+                           struct flight *f)
 {
     struct m2m_fetch_response resp;
     struct m2m_store_maf_key rec;
@@ -116,8 +127,8 @@ static int fetch_and_cache(struct m2m_keyfetch *kf, struct m2m_store *store,
     memset(&rec, 0, sizeof(rec));
     m2m_error_clear(&e);
     /* TS-0003 8.3.1.2 step 3: RETRIEVE /fetchCredentials/{KeID}/{SUID}, originator = own id. */
-    if (kf->fetch(fetch_arg, mef->fqdn, mef->url, f->keid, kf->cfg.suid, kf->cfg.own_id,
-                  kf->cfg.fetch_timeout_ms, &resp, &e) != 0) {
+    if (kf->fetch(fetch_arg, mef->fqdn, mef->url, w->keid, kf->cfg.suid, w->gba ? w->ua : NULL,
+                  kf->cfg.own_id, kf->cfg.fetch_timeout_ms, &resp, &e) != 0) {
         refuse(err, "fetch from the MEF failed", &e);
         goto out;
     }
@@ -126,13 +137,19 @@ static int fetch_and_cache(struct m2m_keyfetch *kf, struct m2m_store *store,
     M2M_ENSURE(resp.enrolee_id[0] != '\0', M2M_E_TLS_PSK_UNKNOWN, "the MEF returned no Enrolee-ID");
     M2M_ENSURE((int64_t)resp.lifetime > (int64_t)time(NULL), M2M_E_TLS_PSK_UNKNOWN,
                "the MEF returned a key that has already expired");
-    if ((f->key = m2m_secret_from(resp.credential, resp.credential_len, &e)) == NULL ||
-        m2m_derive_kmid(f->key, kf->cfg.key_id_fqdn, rec.kmid, &e) != 0) {
+    if ((f->key = m2m_secret_from(resp.credential, resp.credential_len, &e)) == NULL) {
+        refuse(err, "cannot hold the fetched key", &e);
+        goto out;
+    }
+    /* TS-0003 8.3.1.2 step 4: later handshakes may present KmID or KeID. For GBA the KmID
+     * is the B-TID itself (SPEC.md section 8), so the second row is the suite-bound one. */
+    if (w->gba)
+        snprintf(rec.kmid, sizeof(rec.kmid), "%s", w->cache_id);
+    else if (m2m_derive_kmid(f->key, kf->cfg.key_id_fqdn, rec.kmid, &e) != 0) {
         refuse(err, "cannot derive the key id", &e);
         goto out;
     }
-    /* TS-0003 8.3.1.2 step 4: later handshakes may present KmID or KeID. */
-    snprintf(rec.keid, sizeof(rec.keid), "%s", f->keid);
+    snprintf(rec.keid, sizeof(rec.keid), "%s", w->keid);
     snprintf(rec.enrolee_id, sizeof(rec.enrolee_id), "%s", resp.enrolee_id);
     rec.expires = (int64_t)resp.lifetime;
     if (m2m_store_maf_put(store, &rec, f->key, &e) != 0) {
@@ -226,7 +243,7 @@ static int wait_flight(struct m2m_keyfetch *kf, struct flight *f, struct m2m_sec
 
 /* The leader: fetch without the lock, then land the flight for everyone. */
 static int lead_flight(struct m2m_keyfetch *kf, struct m2m_store *store,
-                       const struct mef_entry *mef, const char *keid, struct m2m_secret **key,
+                       const struct mef_entry *mef, const struct wanted *w, struct m2m_secret **key,
                        struct m2m_keyfetch_info *info, struct m2m_error *err)
 {
     struct flight *f = calloc(1, sizeof(*f));
@@ -235,7 +252,7 @@ static int lead_flight(struct m2m_keyfetch *kf, struct m2m_store *store,
 
     if (f == NULL)
         return m2m_error_set(err, M2M_E_NOMEM, "out of memory");
-    snprintf(f->keid, sizeof(f->keid), "%s", keid);
+    snprintf(f->keid, sizeof(f->keid), "%s", w->cache_id);
     snprintf(f->info.mef_fqdn, sizeof(f->info.mef_fqdn), "%s", mef->fqdn);
     f->refs = 1;
     f->next = kf->flights;
@@ -245,7 +262,7 @@ static int lead_flight(struct m2m_keyfetch *kf, struct m2m_store *store,
     if (tls != NULL)
         m2m_tls_config_up_ref(tls);
     pthread_mutex_unlock(&kf->mu);
-    f->rc = fetch_and_cache(kf, store, mef, kf->fetch_arg != NULL ? kf->fetch_arg : tls, f);
+    f->rc = fetch_and_cache(kf, store, mef, kf->fetch_arg != NULL ? kf->fetch_arg : tls, w, f);
     m2m_tls_config_free(tls);
     pthread_mutex_lock(&kf->mu);
     f->done = 1;
@@ -259,7 +276,7 @@ static int lead_flight(struct m2m_keyfetch *kf, struct m2m_store *store,
 
 /* A KeID nobody has cached: join its flight or lead a new one. */
 static int fetch_single_flight(struct m2m_keyfetch *kf, struct m2m_store *store,
-                               const struct mef_entry *mef, const char *keid,
+                               const struct mef_entry *mef, const struct wanted *w,
                                struct m2m_secret **key, struct m2m_keyfetch_info *info,
                                struct m2m_error *err)
 {
@@ -267,21 +284,73 @@ static int fetch_single_flight(struct m2m_keyfetch *kf, struct m2m_store *store,
     int rc;
 
     pthread_mutex_lock(&kf->mu);
-    if ((f = flight_find(kf, keid)) != NULL)
+    if ((f = flight_find(kf, w->cache_id)) != NULL)
         rc = wait_flight(kf, f, key, info, err);
-    else if ((rc = from_cache(store, keid, key, info, err)) == 1)
-        rc = lead_flight(kf, store, mef, keid, key, info, err);
+    else if ((rc = from_cache(store, w->cache_id, key, info, err)) == 1)
+        rc = lead_flight(kf, store, mef, w, key, info, err);
     pthread_mutex_unlock(&kf->mu);
     return rc;
 }
 
-int m2m_keyfetch_lookup(struct m2m_keyfetch *kf, struct m2m_store *store, const char *identity,
-                        struct m2m_secret **key, struct m2m_keyfetch_info *info,
-                        struct m2m_error *err)
+/* A B-TID (SPEC.md section 8): the key depends on the suite, which must be a TS-0003 PSK
+ * suite. */
+static int wanted_gba(const char *identity, uint16_t suite, struct wanted *w, struct m2m_error *err)
+{
+    struct m2m_btid bt;
+    int rc = -1;
+
+    M2M_GUARD(m2m_keyid_btid_parse(identity, &bt, err));
+    M2M_ENSURE(m2m_tls_psk_suite_name(suite) != NULL, M2M_E_INVALID_ARG,
+               "a B-TID needs a TS-0003 TLS-PSK suite, not 0x%04x", (unsigned)suite);
+    w->gba = 1;
+    snprintf(w->keid, sizeof(w->keid), "%s", identity);
+    snprintf(w->fqdn, sizeof(w->fqdn), "%s", bt.fqdn);
+    /* TS 33.220 Annex H: (0x01,0x00,0x01,yy,zz), yy zz the TLS-PSK suite (TS 33.222). */
+    snprintf(w->ua, sizeof(w->ua), "010001%04x", (unsigned)suite);
+    M2M_ENSURE(snprintf(w->cache_id, sizeof(w->cache_id), "%s#ua=%s", identity, w->ua) <
+                   (int)sizeof(w->cache_id),
+               M2M_E_INVALID_ARG, "B-TID too long");
+    rc = 0;
+out:
+    return rc;
+}
+
+static int wanted_for(const char *identity, uint16_t suite, struct wanted *w, struct m2m_error *err)
+{
+    struct m2m_keyid kid;
+    struct m2m_btid bt;
+    struct m2m_error e;
+
+    memset(w, 0, sizeof(*w));
+    /* A B-TID's RAND part is 24 base64 characters ending in "==": never a KeID's hex. */
+    if (m2m_keyid_btid_parse(identity, &bt, &e) == 0)
+        return wanted_gba(identity, suite, w, err);
+    if (m2m_keyid_canonical(identity, w->keid, sizeof(w->keid), err) != 0 ||
+        m2m_keyid_parse(w->keid, &kid, err) != 0)
+        return -1;
+    snprintf(w->cache_id, sizeof(w->cache_id), "%s", w->keid);
+    snprintf(w->fqdn, sizeof(w->fqdn), "%s", kid.fqdn);
+    return 0;
+}
+
+/* A GBA key missing for this suite: a revoked or expired B-TID stays refused. */
+static int gba_row_usable(struct m2m_store *store, const struct wanted *w,
+                          struct m2m_keyfetch_info *info, struct m2m_error *err)
+{
+    struct m2m_secret *other = NULL;
+    int c = from_cache(store, w->keid, &other, info, err);
+
+    m2m_secret_free(other);
+    memset(info, 0, sizeof(*info));
+    return c < 0 ? -1 : 0;
+}
+
+int m2m_keyfetch_lookup_suite(struct m2m_keyfetch *kf, struct m2m_store *store,
+                              const char *identity, uint16_t suite, struct m2m_secret **key,
+                              struct m2m_keyfetch_info *info, struct m2m_error *err)
 {
     struct m2m_keyfetch_info local;
-    struct m2m_keyid kid;
-    char id[M2M_STORE_KEYID_MAX];
+    struct wanted w;
     const struct mef_entry *mef;
     struct m2m_error e;
     int rc = -1, c;
@@ -292,26 +361,35 @@ int m2m_keyfetch_lookup(struct m2m_keyfetch *kf, struct m2m_store *store, const 
     m2m_error_clear(&e);
     M2M_ENSURE_ARG(kf != NULL && store != NULL && identity != NULL && key != NULL);
     *key = NULL;
-    if (m2m_keyid_canonical(identity, id, sizeof(id), &e) != 0 ||
-        m2m_keyid_parse(id, &kid, &e) != 0) {
+    if (wanted_for(identity, suite, &w, &e) != 0) {
         refuse(err, "not a key identifier", &e);
         goto out;
     }
     /* TS-0003 8.3.1.2 step 2: a key already held authenticates at once. */
-    if ((c = from_cache(store, id, key, info, err)) <= 0) {
+    if ((c = from_cache(store, w.cache_id, key, info, err)) <= 0) {
         rc = c;
         goto out;
     }
+    if (w.gba && gba_row_usable(store, &w, info, err) != 0)
+        goto out;
     /* Step 3: only a KeID can be fetched, from the MEF its FQDN names. */
-    mef = mef_for(kf, kid.fqdn);
-    M2M_ENSURE(strcmp(kid.fqdn, kf->cfg.key_id_fqdn) != 0 || mef != NULL, M2M_E_TLS_PSK_UNKNOWN,
-               "unknown key id %s (a KmID is only known once cached)", id);
-    M2M_ENSURE(mef != NULL, M2M_E_TLS_PSK_UNKNOWN, "no MEF is configured for KeIDs of %s",
-               kid.fqdn);
+    mef = mef_for(kf, w.fqdn);
+    M2M_ENSURE(w.gba || strcmp(w.fqdn, kf->cfg.key_id_fqdn) != 0 || mef != NULL,
+               M2M_E_TLS_PSK_UNKNOWN, "unknown key id %s (a KmID is only known once cached)",
+               w.keid);
+    M2M_ENSURE(mef != NULL, M2M_E_TLS_PSK_UNKNOWN, "no MEF is configured for %s of %s",
+               w.gba ? "B-TIDs" : "KeIDs", w.fqdn);
     snprintf(info->mef_fqdn, sizeof(info->mef_fqdn), "%s", mef->fqdn);
-    rc = fetch_single_flight(kf, store, mef, id, key, info, err);
+    rc = fetch_single_flight(kf, store, mef, &w, key, info, err);
 out:
     return rc;
+}
+
+int m2m_keyfetch_lookup(struct m2m_keyfetch *kf, struct m2m_store *store, const char *identity,
+                        struct m2m_secret **key, struct m2m_keyfetch_info *info,
+                        struct m2m_error *err)
+{
+    return m2m_keyfetch_lookup_suite(kf, store, identity, 0, key, info, err);
 }
 
 struct m2m_keyfetch *m2m_keyfetch_new_with(const struct m2m_keyfetch_config *cfg,

@@ -164,7 +164,43 @@ void m2m_tls_config_set_psk_server(struct m2m_tls_config *cfg, m2m_psk_lookup_fn
     if (cfg == NULL)
         return;
     cfg->psk_fn = fn;
+    cfg->psk_suite_fn = NULL;
     cfg->psk_arg = arg;
+}
+
+void m2m_tls_config_set_psk_server_suite(struct m2m_tls_config *cfg, m2m_psk_lookup_suite_fn fn,
+                                         void *arg)
+{
+    if (cfg == NULL)
+        return;
+    cfg->psk_fn = NULL;
+    cfg->psk_suite_fn = fn;
+    cfg->psk_arg = arg;
+}
+
+const char *m2m_tls_psk_suite_name(uint16_t suite)
+{
+    switch (suite) {
+    case M2M_TLS_PSK_AES128_GCM_SHA256:
+        return "PSK-AES128-GCM-SHA256";
+    case M2M_TLS_PSK_AES128_CBC_SHA256:
+        return "PSK-AES128-CBC-SHA256";
+    case M2M_TLS_PSK_AES128_CCM8:
+        return "PSK-AES128-CCM8";
+    default:
+        return NULL;
+    }
+}
+
+int m2m_tls_config_set_psk_suite(struct m2m_tls_config *cfg, uint16_t suite, struct m2m_error *err)
+{
+    const char *name = m2m_tls_psk_suite_name(suite);
+
+    if (cfg == NULL || name == NULL)
+        return m2m_error_set(err, M2M_E_INVALID_ARG, "PSK suite 0x%04x is not one of TS-0003's",
+                             (unsigned)suite);
+    cfg->psk_only_suite = name;
+    return 0;
 }
 
 void m2m_tls_config_set_timeout_ms(struct m2m_tls_config *cfg, int ms)

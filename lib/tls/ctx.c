@@ -25,7 +25,8 @@ static int wants_cert_suites(const struct m2m_tls_config *cfg, enum m2m_tls_role
 
 static int wants_psk_suites(const struct m2m_tls_config *cfg, enum m2m_tls_role role)
 {
-    return role == M2M_TLS_CLIENT ? cfg->psk_identity != NULL : cfg->psk_fn != NULL;
+    return role == M2M_TLS_CLIENT ? cfg->psk_identity != NULL
+                                  : (cfg->psk_fn != NULL || cfg->psk_suite_fn != NULL);
 }
 
 static int check_config(const struct m2m_tls_config *cfg, enum m2m_tls_role role,
@@ -52,7 +53,7 @@ static int set_suites(SSL_CTX *sctx, const struct m2m_tls_config *cfg, enum m2m_
     int cert = wants_cert_suites(cfg, role), psk = wants_psk_suites(cfg, role);
 
     snprintf(list, sizeof(list), "%s%s%s", cert ? cert_suites : "", cert && psk ? ":" : "",
-             psk ? psk_suites : "");
+             psk ? (cfg->psk_only_suite != NULL ? cfg->psk_only_suite : psk_suites) : "");
     M2M_ENSURE_OSSL(SSL_CTX_set_cipher_list(sctx, list) == 1, M2M_E_TLS, "cipher list");
     M2M_ENSURE_OSSL(SSL_CTX_set1_groups_list(sctx, groups) == 1, M2M_E_TLS, "groups");
     M2M_ENSURE_OSSL(SSL_CTX_set1_sigalgs_list(sctx, sigalgs) == 1, M2M_E_TLS, "sigalgs");

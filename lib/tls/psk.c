@@ -51,6 +51,24 @@ static void record_lookup_failure(SSL *ssl, const char *identity, const struct m
     m2m_tls_record_error(ssl, &e);
 }
 
+/* The suite chosen in ServerHello: the PSK callback runs while reading ClientKeyExchange. */
+uint16_t m2m_tls_pending_suite(const SSL *ssl)
+{
+    const SSL_CIPHER *c = SSL_get_pending_cipher(ssl);
+
+    if (c == NULL)
+        c = SSL_get_current_cipher(ssl);
+    return c != NULL ? SSL_CIPHER_get_protocol_id(c) : 0;
+}
+
+static int lookup(const struct m2m_tls_config *cfg, SSL *ssl, const char *identity,
+                  struct m2m_secret **key, struct m2m_error *err)
+{
+    if (cfg->psk_suite_fn != NULL)
+        return cfg->psk_suite_fn(cfg->psk_arg, identity, m2m_tls_pending_suite(ssl), key, err);
+    return cfg->psk_fn(cfg->psk_arg, identity, key, err);
+}
+
 static unsigned int server_cb(SSL *ssl, const char *identity, unsigned char *psk,
                               unsigned int max_psk_len)
 {
@@ -60,14 +78,14 @@ static unsigned int server_cb(SSL *ssl, const char *identity, unsigned char *psk
     unsigned int n = 0;
 
     m2m_error_clear(&e);
-    if (cfg == NULL || cfg->psk_fn == NULL) {
+    if (cfg == NULL || (cfg->psk_fn == NULL && cfg->psk_suite_fn == NULL)) {
         m2m_error_set(&e, M2M_E_INTERNAL, "no PSK lookup configured");
         m2m_tls_record_error(ssl, &e);
     } else if (!m2m_tls_psk_identity_ok(identity)) {
         /* Not echoed: it may be binary or huge. */
         m2m_error_set(&e, M2M_E_TLS_PSK_UNKNOWN, "malformed identity");
         m2m_tls_record_error(ssl, &e);
-    } else if (cfg->psk_fn(cfg->psk_arg, identity, &key, &e) != 0 || key == NULL) {
+    } else if (lookup(cfg, ssl, identity, &key, &e) != 0 || key == NULL) {
         record_lookup_failure(ssl, identity, &e);
     } else if (m2m_secret_len(key) == 0 || m2m_secret_len(key) > max_psk_len) {
         m2m_error_set(&e, M2M_E_TLS, "key for '%s' has an unusable length", identity);
@@ -84,6 +102,6 @@ void m2m_tls_install_psk(SSL_CTX *sctx, const struct tls_ctx_state *st)
 {
     if (st->role == M2M_TLS_CLIENT && st->cfg->psk_identity != NULL)
         SSL_CTX_set_psk_client_callback(sctx, client_cb);
-    if (st->role == M2M_TLS_SERVER && st->cfg->psk_fn != NULL)
+    if (st->role == M2M_TLS_SERVER && (st->cfg->psk_fn != NULL || st->cfg->psk_suite_fn != NULL))
         SSL_CTX_set_psk_server_callback(sctx, server_cb);
 }

@@ -41,7 +41,9 @@ struct m2m_tls_config {
     char *psk_identity;
     struct m2m_secret *psk_key;
     m2m_psk_lookup_fn psk_fn;
+    m2m_psk_lookup_suite_fn psk_suite_fn;
     void *psk_arg;
+    const char *psk_only_suite; /* OpenSSL name, or NULL for every PSK suite of the profile */
     int timeout_ms;
 };
 

@@ -70,13 +70,14 @@ struct maf_service {
 
 /* ---- TLS ---- */
 
-static int maf_psk_lookup(void *arg, const char *identity, struct m2m_secret **key,
+/* The suite matters for a B-TID: its key is Ks_NAF, bound to the suite (SPEC.md section 8). */
+static int maf_psk_lookup(void *arg, const char *identity, uint16_t suite, struct m2m_secret **key,
                           struct m2m_error *err)
 {
     struct maf_thread *t = arg;
     struct m2m_keyfetch_info info;
 
-    if (m2m_keyfetch_lookup(t->svc->kf, t->store, identity, key, &info, err) != 0) {
+    if (m2m_keyfetch_lookup_suite(t->svc->kf, t->store, identity, suite, key, &info, err) != 0) {
         log_msg(LOG_WARN, "maf: PSK identity %s refused: %s", identity, err->msg);
         return -1;
     }
@@ -117,7 +118,7 @@ static int thread_tls(struct maf_thread *t, struct m2m_error *err)
 {
     if ((t->tlscfg = m2m_tls_config_new(err)) == NULL)
         return -1;
-    m2m_tls_config_set_psk_server(t->tlscfg, maf_psk_lookup, t);
+    m2m_tls_config_set_psk_server_suite(t->tlscfg, maf_psk_lookup, t);
     m2m_tls_config_set_timeout_ms(t->tlscfg, t->svc->conf->timeout_ms);
     t->tls = m2m_tls_ctx_new(t->tlscfg, M2M_TLS_SERVER, M2M_TRANSPORT_TLS, err);
     return t->tls != NULL ? 0 : -1;

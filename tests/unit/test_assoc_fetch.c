@@ -49,9 +49,10 @@ struct fake_mef {
 };
 
 static int fake_fetch(void *arg, const char *mef_fqdn, const char *mef_url, const char *keid,
-                      unsigned suid, const char *origin, int timeout_ms,
+                      unsigned suid, const char *ua, const char *origin, int timeout_ms,
                       struct m2m_fetch_response *out, struct m2m_error *err)
 {
+    (void)ua;
     struct fake_mef *m = arg;
     struct timespec nap = {FETCH_MS / 1000, (FETCH_MS % 1000) * 1000L * 1000L};
     int rc = 0;

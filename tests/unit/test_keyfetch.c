@@ -41,6 +41,7 @@ struct fake {
     char last_keid[M2M_STORE_KEYID_MAX];
     char last_origin[M2M_STORE_ID_MAX];
     unsigned last_suid;
+    char last_ua[16];
 };
 
 struct fx {
@@ -57,7 +58,7 @@ static const unsigned char KM[32] = {0x4b, 0x6d, 1,  2,  3,  4,  5,  6,  7,  8, 
                                      21,   22,   23, 24, 25, 26, 27, 28, 29};
 
 static int fake_fetch(void *arg, const char *mef_fqdn, const char *mef_url, const char *keid,
-                      unsigned suid, const char *origin, int timeout_ms,
+                      unsigned suid, const char *ua, const char *origin, int timeout_ms,
                       struct m2m_fetch_response *out, struct m2m_error *err)
 {
     struct fake *f = arg;
@@ -70,6 +71,7 @@ static int fake_fetch(void *arg, const char *mef_fqdn, const char *mef_url, cons
     snprintf(f->last_keid, sizeof(f->last_keid), "%s", keid);
     snprintf(f->last_origin, sizeof(f->last_origin), "%s", origin);
     f->last_suid = suid;
+    snprintf(f->last_ua, sizeof(f->last_ua), "%s", ua != NULL ? ua : "-");
     pthread_mutex_unlock(&f->mu);
     if (f->delay_ms > 0)
         usleep((useconds_t)f->delay_ms * 1000);
@@ -177,6 +179,57 @@ static void test_fetch_then_cache(void **state)
     assert_int_equal(f->fake.calls, 1);
     assert_int_equal(m2m_keyfetch_fetch_count(f->kf), 1);
     m2m_secret_free(km);
+}
+
+/* A B-TID (SPEC.md section 8): fetched with the Ua id of the handshake's suite, cached per
+ * suite, refused without a suite, and a revoked B-TID stays refused for every suite. */
+#define BTID       "AAECAwQFBgcICQoLDA0ODw==@mef.example.com"
+#define BTID_OTHER "AAECAwQFBgcICQoLDA0ODw==@bsf2.example.com"
+
+static void test_gba_btid(void **state)
+{
+    struct fx *f = *state;
+    struct m2m_keyfetch_info info;
+    struct m2m_secret *k = NULL;
+    struct m2m_error err;
+
+    assert_int_not_equal(m2m_keyfetch_lookup(f->kf, f->st, BTID, &k, &info, &err), 0);
+    assert_int_equal(err.code, M2M_E_TLS_PSK_UNKNOWN);
+    assert_non_null(strstr(err.msg, "needs a TS-0003 TLS-PSK suite"));
+    assert_int_not_equal(m2m_keyfetch_lookup_suite(f->kf, f->st, BTID, 0xC02B, &k, &info, &err), 0);
+    assert_int_not_equal(
+        m2m_keyfetch_lookup_suite(f->kf, f->st, BTID_OTHER, 0x00AE, &k, &info, &err), 0);
+    assert_non_null(strstr(err.msg, "no MEF is configured for B-TIDs of bsf2.example.com"));
+    assert_int_equal(f->fake.calls, 0);
+
+    assert_int_equal(m2m_keyfetch_lookup_suite(f->kf, f->st, BTID, 0x00AE, &k, &info, &err), 0);
+    assert_km(k);
+    m2m_secret_free(k);
+    k = NULL;
+    assert_int_equal(info.fetched, 1);
+    assert_string_equal(f->fake.last_keid, BTID);
+    assert_string_equal(f->fake.last_ua, "01000100ae");
+    assert_string_equal(info.keid, BTID);
+    assert_string_equal(info.kmid, BTID "#ua=01000100ae");
+    /* The same suite again: from the cache. */
+    assert_int_equal(m2m_keyfetch_lookup_suite(f->kf, f->st, BTID, 0x00AE, &k, &info, &err), 0);
+    m2m_secret_free(k);
+    k = NULL;
+    assert_int_equal(f->fake.calls, 1);
+    /* Another suite is another Ks_NAF: fetched with its own Ua id. */
+    assert_int_equal(m2m_keyfetch_lookup_suite(f->kf, f->st, BTID, 0xC0A8, &k, &info, &err), 0);
+    m2m_secret_free(k);
+    k = NULL;
+    assert_int_equal(f->fake.calls, 2);
+    assert_string_equal(f->fake.last_ua, "010001c0a8");
+    /* Revoked by its B-TID: refused for every suite, never refetched. */
+    assert_int_equal(m2m_store_maf_revoke(f->st, BTID, time(NULL), &err), 0);
+    assert_int_not_equal(m2m_keyfetch_lookup_suite(f->kf, f->st, BTID, 0xC0A8, &k, &info, &err), 0);
+    assert_non_null(strstr(err.msg, "revoked"));
+    assert_int_not_equal(m2m_keyfetch_lookup_suite(f->kf, f->st, BTID, 0x00AE, &k, &info, &err), 0);
+    assert_non_null(strstr(err.msg, "revoked"));
+    assert_null(k);
+    assert_int_equal(f->fake.calls, 2);
 }
 
 struct refusal_case {
@@ -543,6 +596,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fetch_then_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gba_btid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revoked_and_expired, setup, teardown),
         cmocka_unit_test_setup_teardown(test_single_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_bounded, setup, teardown),
