@@ -92,6 +92,10 @@ M2M_API M2M_MUST_CHECK int m2m_writer_submit(struct m2m_writer *w, struct event_
                                              m2m_write_apply_fn apply, m2m_write_done_fn done,
                                              void *arg, struct m2m_error *err);
 /* Commits so far and the writes they carried (to show grouping in benchmarks). */
+/* While writes arrive concurrently (the last group held more than one), wait up to us
+ * microseconds for more before a commit, so that one fdatasync serves them all; a lone
+ * write is never delayed. 0 (the default) never waits. */
+M2M_API void m2m_writer_set_commit_delay_us(struct m2m_writer *w, long us);
 M2M_API void m2m_writer_stats(struct m2m_writer *w, unsigned long *commits, unsigned long *writes);
 
 /* ==== HTTPS client (libcurl over the tls layer) ====

@@ -53,6 +53,7 @@ struct daemon_conf {
     int timeout_ms;
     int max_connections;
     size_t max_body;
+    long commit_delay_us; /* the writer's commit delay under concurrent writes */
     struct trust_conf trust[CONF_MAX_TRUST];
     size_t n_trust;
     struct mef_conf mef;

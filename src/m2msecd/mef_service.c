@@ -200,6 +200,7 @@ static struct mef_service *mef_service_new(struct event_base *base, const struct
             NULL ||
         build_tls(s, &err) != 0)
         goto fail;
+    m2m_writer_set_commit_delay_us(s->writer, conf->commit_delay_us);
     service_https_config(&hc, conf, &conf->mef.listen, reuseport, s->tls, on_request, s);
     if ((s->https = m2m_https_server_new(base, &hc, &err)) == NULL)
         goto fail;
