@@ -6,7 +6,8 @@
 #
 # Environment: BENCH_DURATION (s per load phase, 15), BENCH_THREADS (client threads, 16),
 # BENCH_IDLE (idle connections, 10000), BENCH_ROWS (Ke rows of the large store, 1000000),
-# BENCH_POOL (device certificates, 1000), BENCH_PERF=1 (perf record the MEF, if perf works).
+# BENCH_POOL (device certificates, 1000), BENCH_PERF=1 (perf record the MEF, if perf works),
+# BENCH_COMMIT_DELAY_US (the MEF's commit_delay_us, 1000).
 set -u
 BIN=$(cd "${1:?usage: enrol_bench.sh BIN_DIR}" && pwd) || exit 2
 DUR=${BENCH_DURATION:-15}
@@ -86,6 +87,7 @@ workers = $NPROC
 log_level = info
 timeout_ms = 600000
 max_connections = 30000
+commit_delay_us = ${BENCH_COMMIT_DELAY_US:-1000}
 
 [mef]
 fqdn = mef.example.com
