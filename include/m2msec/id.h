@@ -211,6 +211,16 @@ M2M_API M2M_MUST_CHECK int m2m_keyid_btid_format(const unsigned char rand[M2M_BT
                                                  const char *bsf_fqdn, char *out, size_t outsz,
                                                  struct m2m_error *err);
 
+/* IMPI, the IMS private user identity a GBA bootstrap authenticates (3GPP TS 23.003 13.3,
+ * TS 33.220 4.3): a NAI "user@realm" (RFC 4282), e.g.
+ * "234150999999999@ims.mnc015.mcc234.3gppnetwork.org". [m2msec choice] The user part is 1 to
+ * 128 printable ASCII characters other than '@', '"', '\\', ',' and space (so that it travels
+ * unescaped in a Digest quoted-string, RFC 2617), the realm an FQDN, one '@' in all. It is
+ * kept as given: it enters Ks_NAF byte for byte (TS 33.220 B.3). */
+#define M2M_IMPI_MAX 255 /* characters */
+
+M2M_API M2M_MUST_CHECK int m2m_impi_validate(const char *impi, struct m2m_error *err);
+
 /* ---------------------------------------------------------------------------------------
  * Credential-IDs (TS-0003 10.4, 12.2 sec:credentialID, 12.3.2.1 sec:credIDTypeID):
  * "<type>-<value>", e.g. "10-thiskey@mymef.com".

@@ -22,6 +22,7 @@ struct m2m_mef_config {
     char in_cse_id[M2M_ID_SEGMENT_MAX + 1]; /* IN-CSE-ID, for CSE public domain names */
     int64_t default_ke_lifetime;            /* seconds, when a registration gives none */
     int64_t root_credential_lifetime;
+    int64_t gba_challenge_lifetime; /* seconds a Digest AKA challenge may be answered (60) */
 };
 
 /* What the transport proved about the session. */
@@ -42,6 +43,8 @@ struct m2m_mef_request {
     const char *body;
     size_t body_len;
     const struct m2m_mef_session *session;
+    const char *query;         /* the request URI's query, without '?', or NULL */
+    const char *authorization; /* the Authorization header (GBA Ub, m2msec/bsf.h), or NULL */
 };
 
 struct m2m_mef_write;
@@ -51,6 +54,8 @@ struct m2m_mef_response {
     enum m2m_rsc rsc;
     char *body; /* JSON, malloc'd */
     bool close; /* end the session after the answer (enrolment complete) */
+    /* The WWW-Authenticate value of a Digest AKA challenge (GBA Ub), malloc'd, or NULL. */
+    char *www_authenticate;
     /* When set, commit it durably (m2m_mef_write_apply on a writer) before sending the
      * answer; if the commit fails, answer 500 instead. When wait_for_write is false the
      * write (an audit row of a refusal) may be committed after the answer. */

@@ -12,6 +12,7 @@
 #include <m2msec/proto.h>
 #include <m2msec/store.h>
 #include <m2msec/tls.h>
+#include <m2msec/usim.h>
 
 struct event_base;
 
@@ -56,6 +57,8 @@ M2M_API int m2m_https_server_connections(const struct m2m_https_server *srv);
 /* Request accessors, valid until the exchange is answered. */
 M2M_API const char *m2m_https_method(const struct m2m_https_exchange *x);
 M2M_API const char *m2m_https_path(const struct m2m_https_exchange *x); /* without query */
+/* The query as received (still percent-encoded), without '?'; NULL when there is none. */
+M2M_API const char *m2m_https_query(const struct m2m_https_exchange *x);
 M2M_API const char *m2m_https_header(const struct m2m_https_exchange *x, const char *name);
 M2M_API const char *m2m_https_body(const struct m2m_https_exchange *x, size_t *len);
 M2M_API SSL *m2m_https_ssl(const struct m2m_https_exchange *x);
@@ -68,6 +71,18 @@ M2M_API const char *m2m_https_peer(const struct m2m_https_exchange *x);
  * meanwhile the answer is dropped. Frees the exchange. */
 M2M_API void m2m_https_reply(struct m2m_https_exchange *x, int http_status, enum m2m_rsc rsc,
                              const char *json_body, bool close);
+/* An extra header of a request or an answer: a token name and a value of visible ASCII,
+ * spaces and tabs (no CR, LF or other controls). */
+struct m2m_http_header {
+    const char *name;
+    const char *value;
+};
+/* As m2m_https_reply, adding headers (e.g. WWW-Authenticate of a Digest challenge, RFC
+ * 7235 4.1). A header that is not well-formed is left out and logged by no one: callers
+ * format their own values. */
+M2M_API void m2m_https_reply_headers(struct m2m_https_exchange *x, int http_status,
+                                     enum m2m_rsc rsc, const char *json_body, bool close,
+                                     const struct m2m_http_header *headers, size_t n_headers);
 /* Answers with an error body {"status": false, "errorString": reason}. */
 M2M_API void m2m_https_reply_error(struct m2m_https_exchange *x, int http_status, enum m2m_rsc rsc,
                                    const char *reason);
@@ -135,6 +150,32 @@ M2M_API M2M_MUST_CHECK int m2m_https_client_request(struct m2m_https_client *c, 
                                                     const char *path, const char *origin,
                                                     const char *body, int *status, int *rsc,
                                                     char **resp_body, struct m2m_error *err);
+/* The same request with extra request headers, and the value of one response header.
+ * headers: names must be tokens (RFC 7230 3.2.6) other than the ones the client sets itself,
+ * values visible ASCII, spaces and tabs. want_header: the name of a response header whose
+ * value (the first one, without surrounding whitespace, at most 4096 bytes) comes back in
+ * rs->header; NULL asks for none. Outcomes as m2m_https_client_request; on success rs holds
+ * malloc'd members to release with m2m_https_response_clear. */
+struct m2m_https_request {
+    const char *method;
+    const char *path;
+    const char *origin; /* X-M2M-Origin, or NULL */
+    const char *body;   /* JSON, or NULL */
+    const struct m2m_http_header *headers;
+    size_t n_headers;
+    const char *want_header;
+};
+struct m2m_https_response {
+    int status;
+    int rsc;
+    char *body;   /* NUL-terminated, never NULL on success */
+    char *header; /* the wanted header's value, or NULL when the answer had none */
+};
+M2M_API M2M_MUST_CHECK int m2m_https_client_send(struct m2m_https_client *c,
+                                                 const struct m2m_https_request *rq,
+                                                 struct m2m_https_response *rs,
+                                                 struct m2m_error *err);
+M2M_API void m2m_https_response_clear(struct m2m_https_response *rs);
 /* RFC 5705 export (no context) from the client's session; only while its connection is
  * still open (after a first request and before the server closed it). */
 M2M_API M2M_MUST_CHECK int m2m_https_client_export(struct m2m_https_client *c, const char *label,
@@ -145,5 +186,34 @@ M2M_API M2M_MUST_CHECK int m2m_https_client_peer(const struct m2m_https_client *
                                                  struct m2m_verified *out);
 /* 1 while the first request's connection is still open, 0 otherwise. */
 M2M_API int m2m_https_client_connected(struct m2m_https_client *c);
+
+/* ==== GBA bootstrapping, the UE side of Ub (3GPP TS 24.109 5.2, TS 33.220 4.5.2; RFC 3310;
+ * SPEC.md section 8; docs/gba.md) ====
+ * GET /gba/bootstrap with the USIM's IMPI; the USIM checks the 401 challenge (RAND, AUTN);
+ * the answer carries the request-digest of RES; on a synchronisation failure the AUTS is
+ * reported once and the fresh challenge answered. Each request travels on its own TLS
+ * session, which authenticates the BSF only (Ub binds nothing to the session). The 200
+ * answer's B-TID must carry this RAND and the BSF's FQDN. A MAC failure at the USIM (the
+ * BSF does not hold this USIM's K) ends the run with M2M_E_CRYPTO and sends nothing more. */
+struct m2m_ub_config {
+    struct m2m_tls_config *tls; /* a client config verifying the BSF's certificate */
+    const char *bsf_url;        /* https://HOST:PORT */
+    const char *bsf_name;       /* the BSF's FQDN: SNI, certificate name, Digest realm */
+    int timeout_ms;             /* per request; 0: the client's default */
+};
+
+struct m2m_ub_result {
+    char btid[M2M_BTID_MAX + 1];
+    time_t lifetime;        /* expiry of Ks */
+    struct m2m_secret *ks;  /* Ks = CK || IK, 32 bytes */
+    unsigned char rand[16]; /* RAND of the bootstrap, an input of Ks_NAF */
+    char impi[M2M_IMPI_MAX + 1];
+    int resynchronised; /* 1 when the USIM reported a synchronisation failure first */
+};
+
+M2M_API M2M_MUST_CHECK int m2m_ub_bootstrap(const struct m2m_ub_config *cfg, struct m2m_usim *usim,
+                                            struct m2m_ub_result *out, struct m2m_error *err);
+/* Frees Ks and clears the result; NULL is a no-op. */
+M2M_API void m2m_ub_result_clear(struct m2m_ub_result *r);
 
 #endif

@@ -7,7 +7,8 @@
  * SQLite back end runs without its own mutexes). Several stores, in one or several
  * processes, may share one database: writers wait for each other up to a busy timeout.
  *
- * Secrets (Ke, Km, Kpm, target PSKs, root credentials) are kept only sealed under the
+ * Secrets (Ke, Km, Kpm, target PSKs, root credentials, GBA subscriber keys and
+ * authentication vectors) are kept only sealed under the
  * key-encryption key given at open (AES-256-GCM, the row's key id as AAD; DESIGN.md
  * section 3), so a row copied under another id, or read with another KEK, fails with
  * M2M_E_SEAL_OPEN. They come back as struct m2m_secret, which the caller frees.
@@ -319,6 +320,95 @@ M2M_API M2M_MUST_CHECK int m2m_store_rootcred_remove(struct m2m_store *s, const 
                                                      struct m2m_error *err);
 M2M_API M2M_MUST_CHECK int m2m_store_rootcred_purge(struct m2m_store *s, int64_t now,
                                                     uint64_t *count, struct m2m_error *err);
+
+/* ---- GBA: the BSF's subscriber data, standing in for the HSS (3GPP TS 33.220 4.3, 4.4.1;
+ * TS 33.102 6.3; SPEC.md section 8) ----
+ * One row per IMPI: the USIM's long-term key K and OPc (Milenage, TS 35.206), sealed together
+ * (K || OPc) with the IMPI as AAD; the home environment's sequence number SQN (48 bits: the
+ * SQN of the last challenge issued); the AMF put in every AUTN; the Enrolee-ID the Ke of a
+ * bootstrap is bound to; the lifetime of that Ke; and the GBA user security settings
+ * (TS 33.220 4.2.1, 4.4.6), here the NAF FQDNs allowed to receive Ks_NAF (none: no NAF). */
+#define M2M_STORE_GBA_MAX_NAF 16
+#define M2M_STORE_FQDN_MAX    254 /* an FQDN with the NUL */
+#define M2M_STORE_GBA_KEY_LEN 16  /* K and OPc */
+#define M2M_STORE_SQN_MAX     0xffffffffffffULL
+
+struct m2m_store_gba_subscriber {
+    char impi[M2M_STORE_ID_MAX]; /* unique; the AAD of the sealed K || OPc */
+    uint64_t sqn;                /* 0 .. M2M_STORE_SQN_MAX */
+    unsigned char amf[2];
+    char enrolee_id[M2M_STORE_ID_MAX];
+    int64_t ke_lifetime; /* seconds, > 0 */
+    size_t n_naf;
+    char naf[M2M_STORE_GBA_MAX_NAF][M2M_STORE_FQDN_MAX]; /* lowercase FQDNs, no spaces */
+    int64_t created;
+};
+typedef int (*m2m_store_gba_subscriber_cb)(const struct m2m_store_gba_subscriber *rec, void *arg);
+
+/* k and opc: M2M_STORE_GBA_KEY_LEN bytes each. EXISTS for an IMPI already registered. */
+M2M_API M2M_MUST_CHECK int m2m_store_gba_subscriber_add(struct m2m_store *s,
+                                                        const struct m2m_store_gba_subscriber *rec,
+                                                        const struct m2m_secret *k,
+                                                        const struct m2m_secret *opc,
+                                                        struct m2m_error *err);
+/* k_out and opc_out are both NULL (the record only; no KEK needed) or both set. */
+M2M_API M2M_MUST_CHECK int m2m_store_gba_subscriber_get(struct m2m_store *s, const char *impi,
+                                                        struct m2m_store_gba_subscriber *out,
+                                                        struct m2m_secret **k_out,
+                                                        struct m2m_secret **opc_out,
+                                                        struct m2m_error *err);
+M2M_API M2M_MUST_CHECK int m2m_store_gba_subscriber_list(struct m2m_store *s,
+                                                         m2m_store_gba_subscriber_cb cb, void *arg,
+                                                         struct m2m_error *err);
+/* Removes the subscriber and its pending challenges; its Ke rows stay until they expire. */
+M2M_API M2M_MUST_CHECK int m2m_store_gba_subscriber_remove(struct m2m_store *s, const char *impi,
+                                                           struct m2m_error *err);
+/* 1 when the user security settings of rec list naf_fqdn (exact, lowercase), else 0. */
+M2M_API int m2m_store_gba_naf_allowed(const struct m2m_store_gba_subscriber *rec,
+                                      const char *naf_fqdn);
+/* Moves the HE's SQN from expect to next (compare-and-set), so that no SQN is ever issued
+ * twice even when several processes answer one subscriber: NOT_FOUND for an unknown IMPI,
+ * M2M_E_STORE when the SQN is no longer expect (another request moved it; retry). */
+M2M_API M2M_MUST_CHECK int m2m_store_gba_sqn_set(struct m2m_store *s, const char *impi,
+                                                 uint64_t expect, uint64_t next,
+                                                 struct m2m_error *err);
+
+/* ---- GBA: pending Digest AKA challenges (RFC 3310; 3GPP TS 24.109 5.2, TS 33.220 4.5.2) ----
+ * Kept in the store so that any worker process can answer the second request. The
+ * authentication vector (XRES || CK || IK) is sealed with the nonce as AAD. A challenge is
+ * answered once: marking it used is a compare-and-set, so a replay is refused. */
+#define M2M_STORE_GBA_NONCE_MAX  64 /* base64(RAND || AUTN) is 44 characters; with the NUL */
+#define M2M_STORE_GBA_OPAQUE_MAX 64
+
+struct m2m_store_gba_challenge {
+    char nonce[M2M_STORE_GBA_NONCE_MAX]; /* unique */
+    char opaque[M2M_STORE_GBA_OPAQUE_MAX];
+    char impi[M2M_STORE_ID_MAX]; /* the subscriber must exist (NOT_FOUND) */
+    unsigned char rand[M2M_STORE_GBA_RAND_LEN];
+    uint64_t sqn; /* the SQN its AUTN carries */
+    int64_t created;
+    int64_t expires;
+    int used;
+};
+
+M2M_API M2M_MUST_CHECK int m2m_store_gba_challenge_add(struct m2m_store *s,
+                                                       const struct m2m_store_gba_challenge *rec,
+                                                       const struct m2m_secret *vector,
+                                                       struct m2m_error *err);
+/* NOT_FOUND; REVOKED when already answered (checked first); EXPIRED (now >= expires);
+ * success. out (may be NULL) is filled whenever the row exists; *vector_out (may be NULL)
+ * only on success. */
+M2M_API M2M_MUST_CHECK int m2m_store_gba_challenge_get(struct m2m_store *s, const char *nonce,
+                                                       int64_t now,
+                                                       struct m2m_store_gba_challenge *out,
+                                                       struct m2m_secret **vector_out,
+                                                       struct m2m_error *err);
+/* Marks the challenge answered: NOT_FOUND, or REVOKED when it already was. */
+M2M_API M2M_MUST_CHECK int m2m_store_gba_challenge_use(struct m2m_store *s, const char *nonce,
+                                                       struct m2m_error *err);
+/* Deletes challenges with expires <= now; *count (may be NULL) receives how many. */
+M2M_API M2M_MUST_CHECK int m2m_store_gba_challenge_purge(struct m2m_store *s, int64_t now,
+                                                         uint64_t *count, struct m2m_error *err);
 
 /* ---- Audit log of issuances and refusals; never key material ---- */
 struct m2m_store_audit {

@@ -47,6 +47,9 @@ struct m2m_https_client {
     size_t body_len;
     int too_large;
     int rsc;
+    const char *want; /* a response header to keep, or NULL */
+    char *want_value; /* its value, malloc'd */
+    int want_too_large;
 };
 
 /* ---- Callbacks run by libcurl ---- */
@@ -146,6 +149,29 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
+#define WANT_HEADER_MAX 4096
+
+/* The value of the wanted header, trimmed of surrounding whitespace and the line end. */
+static void keep_wanted(struct m2m_https_client *c, const char *data, size_t n)
+{
+    size_t k = strlen(c->want), start = k + 1, end = n;
+
+    if (c->want_value != NULL || n <= k || strncasecmp(data, c->want, k) != 0 || data[k] != ':')
+        return;
+    while (start < end && (data[start] == ' ' || data[start] == '\t'))
+        start++;
+    while (end > start && strchr(" \t\r\n", data[end - 1]) != NULL)
+        end--;
+    if (end - start > WANT_HEADER_MAX) {
+        c->want_too_large = 1;
+        return;
+    }
+    if ((c->want_value = malloc(end - start + 1)) == NULL)
+        return;
+    memcpy(c->want_value, data + start, end - start);
+    c->want_value[end - start] = '\0';
+}
+
 /* oneM2M HTTP binding (TS-0009): the response status code travels in X-M2M-RSC. */
 static size_t header_cb(char *data, size_t size, size_t nmemb, void *arg)
 {
@@ -154,6 +180,13 @@ static size_t header_cb(char *data, size_t size, size_t nmemb, void *arg)
     char val[16];
     size_t vl;
 
+    /* A status line starts another response (an interim 1xx): only the last one counts. */
+    if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+        free(c->want_value);
+        c->want_value = NULL;
+    } else if (c->want != NULL) {
+        keep_wanted(c, data, n);
+    }
     if (n > k + 1 && strncasecmp(data, M2M_HDR_RSC, k) == 0 && data[k] == ':') {
         vl = n - k - 1 < sizeof(val) - 1 ? n - k - 1 : sizeof(val) - 1;
         memcpy(val, data + k + 1, vl);
@@ -287,6 +320,7 @@ void m2m_https_client_free(struct m2m_https_client *c)
     curl_slist_free_all(c->connect_to);
     m2m_tls_config_free(c->cfg);
     free(c->body);
+    free(c->want_value);
     free(c);
     curl_global_cleanup();
 }
@@ -366,7 +400,7 @@ static int text_ok(const char *s, size_t max)
 
 static struct curl_slist *add_header(struct curl_slist *h, const char *name, const char *value)
 {
-    char line[M2M_URI_MAX + 64];
+    char line[4 * M2M_URI_MAX + 80]; /* the longest value extra_ok lets through, and its name */
     struct curl_slist *n;
 
     if (h == NULL)
@@ -376,6 +410,26 @@ static struct curl_slist *add_header(struct curl_slist *h, const char *name, con
     if (n == NULL)
         curl_slist_free_all(h);
     return n;
+}
+
+/* A caller's header: a token name the client does not set itself, a one-line value. */
+static int extra_ok(const struct m2m_http_header *h)
+{
+    static const char *const ours[] = {"Expect",   "Accept", "Content-Type",  M2M_HDR_ORIGIN,
+                                       M2M_HDR_RI, "Host",   "Content-Length"};
+    size_t n = h->name != NULL ? strlen(h->name) : 0;
+
+    if (n == 0 || n > 64 || h->value == NULL || !text_ok(h->value, M2M_URI_MAX * 4))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)h->name[i];
+        if (ch <= 0x20 || ch >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", ch) != NULL)
+            return 0;
+    }
+    for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+        if (strcasecmp(h->name, ours[i]) == 0)
+            return 0;
+    return 1;
 }
 
 static struct curl_slist *build_headers(const char *origin, int has_body, struct m2m_error *err)
@@ -427,6 +481,10 @@ static void reset_request(struct m2m_https_client *c)
     c->body_len = 0;
     c->too_large = 0;
     c->rsc = 0;
+    free(c->want_value);
+    c->want_value = NULL;
+    c->want_too_large = 0;
+    c->want = NULL;
     c->errbuf[0] = '\0';
     m2m_error_clear(&c->tls_err);
     m2m_error_clear(&c->setup_err);
@@ -456,47 +514,127 @@ static void map_failure(struct m2m_https_client *c, CURLcode cc, const char *url
         m2m_error_set(err, M2M_E_IO, "%s: %s", url, why);
 }
 
-int m2m_https_client_request(struct m2m_https_client *c, const char *method, const char *path,
-                             const char *origin, const char *body, int *status, int *rsc,
-                             char **resp_body, struct m2m_error *err)
+static struct curl_slist *add_extra(struct curl_slist *h, const struct m2m_https_request *rq,
+                                    struct m2m_error *err)
+{
+    for (size_t i = 0; h != NULL && i < rq->n_headers; i++) {
+        if (!extra_ok(&rq->headers[i])) {
+            m2m_error_set(err, M2M_E_INVALID_ARG, "request header %zu is not allowed or malformed",
+                          i);
+            curl_slist_free_all(h);
+            return NULL;
+        }
+        if ((h = add_header(h, rq->headers[i].name, rq->headers[i].value)) == NULL)
+            m2m_error_set(err, M2M_E_NOMEM, "request headers");
+    }
+    return h;
+}
+
+static int check_request(const struct m2m_https_client *c, const struct m2m_https_request *rq,
+                         struct m2m_error *err)
+{
+    int rc = -1;
+
+    M2M_ENSURE_ARG(c != NULL && rq != NULL && rq->method != NULL && rq->path != NULL);
+    M2M_ENSURE_ARG(method_ok(rq->method) && rq->path[0] == '/' && text_ok(rq->path, M2M_URI_MAX));
+    M2M_ENSURE_ARG(rq->origin == NULL || text_ok(rq->origin, M2M_URI_MAX));
+    M2M_ENSURE_ARG(rq->headers != NULL || rq->n_headers == 0);
+    M2M_ENSURE(!c->broken, M2M_E_TLS, "the session of this client already failed");
+    rc = 0;
+out:
+    return rc;
+}
+
+/* What the answer left: status, RSC, body and the wanted header move to rs. */
+static int take_answer(struct m2m_https_client *c, struct m2m_https_response *rs,
+                       struct m2m_error *err)
+{
+    long code = 0;
+    int rc = -1;
+
+    M2M_ENSURE(!c->want_too_large, M2M_E_TOO_LARGE, "response header %s over %d bytes", c->want,
+               WANT_HEADER_MAX);
+    (void)curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
+    rs->status = (int)code;
+    rs->rsc = c->rsc;
+    rs->body = c->body != NULL ? c->body : strdup("");
+    M2M_ENSURE(rs->body != NULL, M2M_E_NOMEM, "response body");
+    c->body = NULL;
+    rs->header = c->want_value;
+    c->want_value = NULL;
+    rc = 0;
+out:
+    return rc;
+}
+
+int m2m_https_client_send(struct m2m_https_client *c, const struct m2m_https_request *rq,
+                          struct m2m_https_response *rs, struct m2m_error *err)
 {
     int rc = -1;
     char url[HTTPS_URL_MAX];
     struct curl_slist *hdrs = NULL;
     CURLcode cc;
-    long code = 0;
 
-    M2M_ENSURE_ARG(c != NULL && method != NULL && path != NULL && status != NULL);
-    M2M_ENSURE_ARG(method_ok(method) && path[0] == '/' && text_ok(path, M2M_URI_MAX));
-    M2M_ENSURE_ARG(origin == NULL || text_ok(origin, M2M_URI_MAX));
-    M2M_ENSURE(!c->broken, M2M_E_TLS, "the session of this client already failed");
-    M2M_ENSURE(snprintf(url, sizeof(url), "%s%s", c->origin, path) < (int)sizeof(url),
+    M2M_ENSURE_ARG(rs != NULL);
+    memset(rs, 0, sizeof(*rs));
+    M2M_GUARD(check_request(c, rq, err));
+    M2M_ENSURE(snprintf(url, sizeof(url), "%s%s", c->origin, rq->path) < (int)sizeof(url),
                M2M_E_INVALID_ARG, "URL too long");
-    M2M_GUARD_PTR(hdrs = build_headers(origin, body != NULL, err));
+    M2M_GUARD_PTR(hdrs = build_headers(rq->origin, rq->body != NULL, err));
+    M2M_GUARD_PTR(hdrs = add_extra(hdrs, rq, err));
     reset_request(c);
-    M2M_ENSURE(set_request(c, method, url, body, hdrs) == 0, M2M_E_INTERNAL, "libcurl options");
+    c->want = rq->want_header;
+    M2M_ENSURE(set_request(c, rq->method, url, rq->body, hdrs) == 0, M2M_E_INTERNAL,
+               "libcurl options");
     cc = curl_easy_perform(c->curl);
     if (cc != CURLE_OK) {
         c->broken = c->pinned; /* whatever happened, that session is not to be used again */
         map_failure(c, cc, url, err);
         goto out;
     }
-    (void)curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &code);
-    *status = (int)code;
-    if (rsc != NULL)
-        *rsc = c->rsc;
-    if (resp_body != NULL) {
-        *resp_body = c->body != NULL ? c->body : strdup("");
-        M2M_ENSURE(*resp_body != NULL, M2M_E_NOMEM, "response body");
-        c->body = NULL;
-    }
+    M2M_GUARD(take_answer(c, rs, err));
     rc = 0;
 out:
     /* The handle must not keep pointers to our request's memory. */
     if (c != NULL) {
         (void)curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
         (void)curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
+        c->want = NULL;
     }
+    if (rc != 0)
+        m2m_https_response_clear(rs);
     curl_slist_free_all(hdrs);
+    return rc;
+}
+
+void m2m_https_response_clear(struct m2m_https_response *rs)
+{
+    if (rs == NULL)
+        return;
+    free(rs->body);
+    free(rs->header);
+    memset(rs, 0, sizeof(*rs));
+}
+
+int m2m_https_client_request(struct m2m_https_client *c, const char *method, const char *path,
+                             const char *origin, const char *body, int *status, int *rsc,
+                             char **resp_body, struct m2m_error *err)
+{
+    struct m2m_https_request rq = {.method = method, .path = path, .origin = origin, .body = body};
+    struct m2m_https_response rs;
+    int rc = -1;
+
+    M2M_ENSURE_ARG(status != NULL);
+    M2M_GUARD(m2m_https_client_send(c, &rq, &rs, err));
+    *status = rs.status;
+    if (rsc != NULL)
+        *rsc = rs.rsc;
+    if (resp_body != NULL) {
+        *resp_body = rs.body;
+        rs.body = NULL;
+    }
+    m2m_https_response_clear(&rs);
+    rc = 0;
+out:
     return rc;
 }

@@ -54,6 +54,8 @@ struct m2m_https_exchange {
     char *body;
     size_t body_len;
     char path[1024];
+    char query[1024];
+    bool has_query;
     char peer[64];
 };
 
@@ -162,6 +164,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     struct m2m_https_exchange *x = calloc(1, sizeof(*x));
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
     char *host = NULL;
     ev_uint16_t port = 0;
 
@@ -173,6 +176,14 @@ static void on_request(struct evhttp_request *req, void *arg)
     x->srv = srv;
     x->evcon = evhttp_request_get_connection(req);
     snprintf(x->path, sizeof(x->path), "%s", path ? path : "/");
+    x->has_query = query != NULL && strlen(query) < sizeof(x->query);
+    if (x->has_query)
+        memcpy(x->query, query, strlen(query) + 1);
+    else if (query != NULL) {
+        evhttp_send_error(req, 414, "query too long");
+        free(x);
+        return;
+    }
     evhttp_connection_get_peer(x->evcon, &host, &port);
     snprintf(x->peer, sizeof(x->peer), "%s:%u", host ? host : "?", port);
     if (read_body(x) != 0) {
@@ -208,6 +219,11 @@ const char *m2m_https_path(const struct m2m_https_exchange *x)
     return x->path;
 }
 
+const char *m2m_https_query(const struct m2m_https_exchange *x)
+{
+    return x->has_query ? x->query : NULL;
+}
+
 const char *m2m_https_header(const struct m2m_https_exchange *x, const char *name)
 {
     return x->req ? evhttp_find_header(evhttp_request_get_input_headers(x->req), name) : NULL;
@@ -239,8 +255,33 @@ int m2m_https_alive(const struct m2m_https_exchange *x)
     return x->req != NULL;
 }
 
+/* RFC 7230 3.2: a token name; a value without CR, LF or other controls but HTAB. */
+static bool header_ok(const struct m2m_http_header *h)
+{
+    size_t n = h->name ? strlen(h->name) : 0;
+
+    if (n == 0 || h->value == NULL)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)h->name[i];
+        if (c <= 0x20 || c >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", c) != NULL)
+            return false;
+    }
+    for (const char *v = h->value; *v != '\0'; v++)
+        if (((unsigned char)*v < 0x20 && *v != '\t') || (unsigned char)*v >= 0x7f)
+            return false;
+    return true;
+}
+
 void m2m_https_reply(struct m2m_https_exchange *x, int http_status, enum m2m_rsc rsc,
                      const char *json_body, bool close)
+{
+    m2m_https_reply_headers(x, http_status, rsc, json_body, close, NULL, 0);
+}
+
+void m2m_https_reply_headers(struct m2m_https_exchange *x, int http_status, enum m2m_rsc rsc,
+                             const char *json_body, bool close,
+                             const struct m2m_http_header *headers, size_t n_headers)
 {
     struct evkeyvalq *h;
     struct evbuffer *out;
@@ -262,6 +303,9 @@ void m2m_https_reply(struct m2m_https_exchange *x, int http_status, enum m2m_rsc
         evhttp_add_header(h, M2M_HDR_RI, ri);
     if (close)
         evhttp_add_header(h, "Connection", "close");
+    for (size_t i = 0; i < n_headers; i++)
+        if (header_ok(&headers[i]))
+            evhttp_add_header(h, headers[i].name, headers[i].value);
     if (json_body != NULL)
         evbuffer_add(out, json_body, strlen(json_body));
     evhttp_send_reply(x->req, http_status, http_status < 400 ? "OK" : "Error", NULL);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <m2msec/bsf.h>
 #include <m2msec/id.h>
 #include <m2msec/secret.h>
 
@@ -32,6 +33,8 @@ struct m2m_mef *m2m_mef_new(const struct m2m_mef_config *cfg, struct m2m_error *
         mef->cfg.default_ke_lifetime = 30 * 86400;
     if (mef->cfg.root_credential_lifetime <= 0)
         mef->cfg.root_credential_lifetime = 365 * 86400;
+    if (mef->cfg.gba_challenge_lifetime <= 0)
+        mef->cfg.gba_challenge_lifetime = 60;
     return mef;
 }
 
@@ -106,6 +109,7 @@ int m2m_mef_write_apply(void *arg, struct m2m_store *store, struct m2m_error *er
     struct m2m_mef_write *w = arg;
     int rc = -1;
 
+    M2M_GUARD(mef_write_apply_gba(w, store, err));
     if (w->has_key)
         M2M_GUARD(m2m_store_key_add(store, &w->key, w->ke, err));
     for (size_t i = 0; i < w->n_acks; i++) {
@@ -128,6 +132,7 @@ void m2m_mef_write_free(struct m2m_mef_write *w)
         return;
     m2m_secret_free(w->ke);
     m2m_secret_free(w->cred);
+    m2m_secret_free(w->vector);
     free(w);
 }
 
@@ -136,6 +141,7 @@ void m2m_mef_response_clear(struct m2m_mef_response *resp)
     if (resp == NULL)
         return;
     free(resp->body);
+    free(resp->www_authenticate);
     m2m_mef_write_free(resp->write);
     memset(resp, 0, sizeof(*resp));
 }
@@ -160,6 +166,11 @@ void m2m_mef_handle(struct m2m_mef *mef, struct m2m_store *store, const struct m
     else if (strncmp(req->path, fetch_prefix, sizeof(fetch_prefix) - 1) == 0 &&
              strcmp(req->method, "GET") == 0)
         mef_fetch(mef, store, req, resp);
+    else if (strcmp(req->path, M2M_BSF_PATH) == 0)
+        /* Ub runs on the server-authenticated listener only (docs/gba.md). */
+        mef_fail(resp, 404, M2M_RSC_NOT_FOUND,
+                 "%s is served on the MEF's GBA listener (gba_listen), not on this one",
+                 M2M_BSF_PATH);
     else if (strcmp(req->path, "/enrolment") == 0 || strcmp(req->path, "/rootCredential") == 0 ||
              strcmp(req->path, "/enrolment/complete") == 0 ||
              strncmp(req->path, fetch_prefix, sizeof(fetch_prefix) - 1) == 0)

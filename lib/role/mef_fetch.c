@@ -73,21 +73,19 @@ static int session_proves(const struct m2m_mef_session *s, const char *origin,
     return strcasecmp(s->cert.identity, t->cert_id) == 0;
 }
 
-static int parse_path(const char *path, char *keid, size_t keidsz, unsigned *suid,
-                      struct m2m_error *err)
+/* /fetchCredentials/{KeID}/{SUID}, the KeID percent-encoded where needed (a B-TID). */
+static int parse_path(const char *path, char *keid, size_t keidsz, char *issuer, size_t issuersz,
+                      unsigned *suid, struct m2m_error *err)
 {
     const char *p = path + strlen("/fetchCredentials/");
     const char *slash = strchr(p, '/');
-    char raw[M2M_STORE_KEYID_MAX];
     char *end = NULL;
     unsigned long v;
     int rc = -1;
 
-    M2M_ENSURE(slash != NULL && slash > p && (size_t)(slash - p) < sizeof(raw), M2M_E_BAD_MESSAGE,
-               "path must be /fetchCredentials/{KeID}/{SUID}");
-    memcpy(raw, p, (size_t)(slash - p));
-    raw[slash - p] = '\0';
-    M2M_GUARD(m2m_keyid_canonical(raw, keid, keidsz, err));
+    M2M_ENSURE(slash != NULL && slash > p && (size_t)(slash - p) < 3 * M2M_STORE_KEYID_MAX,
+               M2M_E_BAD_MESSAGE, "path must be /fetchCredentials/{KeID}/{SUID}");
+    M2M_GUARD(mef_fetch_keyid(p, (size_t)(slash - p), keid, keidsz, issuer, issuersz, err));
     v = strtoul(slash + 1, &end, 10);
     M2M_ENSURE(slash[1] >= '0' && slash[1] <= '9' && *end == '\0' && v <= 255, M2M_E_SUID,
                "'%.16s' is not a SUID", slash + 1);
@@ -136,15 +134,17 @@ void mef_fetch(struct m2m_mef *mef, struct m2m_store *store, const struct m2m_me
     struct m2m_store_key key;
     struct target t;
     struct m2m_secret *ke = NULL, *k = NULL;
-    char keid[M2M_STORE_KEYID_MAX] = "";
-    struct m2m_keyid kid;
+    char keid[M2M_STORE_KEYID_MAX] = "", issuer[M2M_FQDN_MAX + 1] = "";
+    unsigned char ua[M2M_GBA_UA_ID_LEN];
+    bool has_ua = false;
     unsigned suid = 0;
     int allowed = 0;
     struct m2m_error err;
 
     memset(&r, 0, sizeof(r));
     memset(&t, 0, sizeof(t));
-    if (parse_path(req->path, keid, sizeof(keid), &suid, &err) != 0) {
+    if (parse_path(req->path, keid, sizeof(keid), issuer, sizeof(issuer), &suid, &err) != 0 ||
+        mef_fetch_ua(req->query, ua, &has_ua, &err) != 0) {
         mef_fail_err(resp, "fetchCredentials", &err);
         goto refused;
     }
@@ -162,7 +162,7 @@ void mef_fetch(struct m2m_mef *mef, struct m2m_store *store, const struct m2m_me
                  req->session->is_psk ? req->session->psk_identity : req->session->cert.identity);
         goto refused;
     }
-    if (m2m_keyid_parse(keid, &kid, &err) != 0 || strcmp(kid.fqdn, mef->cfg.fqdn) != 0) {
+    if (strcmp(issuer, mef->cfg.fqdn) != 0) {
         mef_fail(resp, 404, M2M_RSC_NOT_FOUND, "KeID %.200s was not issued by %s", keid,
                  mef->cfg.fqdn);
         goto refused;
@@ -183,10 +183,11 @@ void mef_fetch(struct m2m_mef *mef, struct m2m_store *store, const struct m2m_me
         goto refused;
     }
     if (strcmp(key.framework, "gba") == 0) {
-        mef_fail(resp, 501, M2M_RSC_NOT_IMPLEMENTED, "GBA enrolment keys are not served yet");
-        goto refused;
-    }
-    if ((k = derive_for(ke, suid, &t, &err)) == NULL) {
+        /* SPEC.md 8: Km or Kpsa = Ks_NAF for whichever SUID the target may fetch; the ua of
+         * other frameworks' keys is checked for syntax and otherwise ignored. */
+        if ((k = mef_fetch_gba(resp, store, &key, ke, t.fqdn, has_ua ? ua : NULL)) == NULL)
+            goto refused;
+    } else if ((k = derive_for(ke, suid, &t, &err)) == NULL) {
         mef_fail_err(resp, "derivation", &err);
         goto refused;
     }

@@ -20,6 +20,16 @@ struct m2m_mef_write {
     struct m2m_secret *cred;
     bool has_audit;
     struct m2m_store_audit audit;
+    /* GBA bootstrapping (bsf.c): a challenge answered (once), the subscriber's SQN moved,
+     * a new challenge with its sealed vector. */
+    bool has_used_nonce;
+    char used_nonce[M2M_STORE_GBA_NONCE_MAX];
+    bool has_sqn;
+    char sqn_impi[M2M_STORE_ID_MAX];
+    uint64_t sqn_from, sqn_to;
+    bool has_challenge;
+    struct m2m_store_gba_challenge challenge;
+    struct m2m_secret *vector;
 };
 
 /* How the session's enrolee is registered, whichever framework it used. */
@@ -52,5 +62,19 @@ void mef_root_credential(struct m2m_mef *mef, struct m2m_store *store,
                          const struct m2m_mef_request *req, struct m2m_mef_response *resp);
 void mef_fetch(struct m2m_mef *mef, struct m2m_store *store, const struct m2m_mef_request *req,
                struct m2m_mef_response *resp);
+/* The KeID segment of a fetch path: percent-decoded strictly, then a KeID or a B-TID in its
+ * canonical form, and the FQDN of its issuer (mef_fetch_gba.c). */
+int mef_fetch_keyid(const char *raw, size_t len, char *keid, size_t keidsz, char *issuer,
+                    size_t issuersz, struct m2m_error *err);
+/* The ua query parameter: a 5-byte TLS-PSK Ua security protocol id (TS 33.220 Annex H). */
+int mef_fetch_ua(const char *query, unsigned char ua[M2M_GBA_UA_ID_LEN], bool *has_ua,
+                 struct m2m_error *err);
+/* Ks_NAF for a GBA Ke, once the NAF passed the user security settings; NULL with resp
+ * filled as a refusal otherwise. ua NULL: the request gave none. */
+struct m2m_secret *mef_fetch_gba(struct m2m_mef_response *resp, struct m2m_store *store,
+                                 const struct m2m_store_key *key, const struct m2m_secret *ks,
+                                 const char *naf_fqdn, const unsigned char *ua);
+/* Appends a write's GBA part to the caller's transaction (bsf.c). */
+int mef_write_apply_gba(struct m2m_mef_write *w, struct m2m_store *store, struct m2m_error *err);
 
 #endif

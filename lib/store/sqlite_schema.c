@@ -93,8 +93,37 @@ static const char migration_1[] =
     " outcome TEXT NOT NULL,"
     " reason TEXT);";
 
+/* Version 2: the GBA framework (3GPP TS 33.220). The BSF's subscriber data stands in for the
+ * HSS: k_opc holds m2m_seal(K || OPc) with the IMPI as AAD, nafs the user security settings
+ * as space-separated FQDNs. Pending Digest AKA challenges live here so that whichever worker
+ * receives the answer can check it; vector holds m2m_seal(XRES || CK || IK) with the nonce
+ * as AAD. */
+static const char migration_2[] =
+    "CREATE TABLE gba_subscriber ("
+    " impi TEXT PRIMARY KEY NOT NULL,"
+    " k_opc BLOB NOT NULL,"
+    " sqn INTEGER NOT NULL CHECK (sqn >= 0 AND sqn <= 281474976710655),"
+    " amf BLOB NOT NULL CHECK (length(amf) = 2),"
+    " enrolee_id TEXT NOT NULL,"
+    " ke_lifetime INTEGER NOT NULL CHECK (ke_lifetime > 0),"
+    " nafs TEXT NOT NULL,"
+    " created INTEGER NOT NULL);"
+    "CREATE TABLE gba_challenge ("
+    " nonce TEXT PRIMARY KEY NOT NULL,"
+    " impi TEXT NOT NULL REFERENCES gba_subscriber (impi) ON DELETE CASCADE,"
+    " opaque TEXT NOT NULL,"
+    " rand BLOB NOT NULL CHECK (length(rand) = 16),"
+    " sqn INTEGER NOT NULL,"
+    " vector BLOB NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL,"
+    " used INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX gba_challenge_impi ON gba_challenge (impi);"
+    "CREATE INDEX gba_challenge_expires ON gba_challenge (expires);";
+
 static const char *const migrations[M2M_STORE_SCHEMA_VERSION] = {
     migration_1,
+    migration_2,
 };
 
 static int run(sqlite3 *db, const char *sql, struct m2m_error *err)

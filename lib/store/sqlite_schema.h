@@ -7,7 +7,7 @@
 #include <m2msec/error.h>
 
 /* The schema version this build writes. */
-#define M2M_STORE_SCHEMA_VERSION 1
+#define M2M_STORE_SCHEMA_VERSION 2
 
 /* Brings the database to M2M_STORE_SCHEMA_VERSION in one write transaction, applying only
  * the migrations it lacks, so concurrent and repeated opens are harmless. A database from a

@@ -45,6 +45,13 @@ enum {
     OPT_SUID,
     OPT_KEYID,
     OPT_LIMIT,
+    OPT_IMPI,
+    OPT_K_FILE,
+    OPT_OPC_FILE,
+    OPT_OP_FILE,
+    OPT_NAF,
+    OPT_SQN,
+    OPT_AMF,
 };
 
 static const struct option longopts[] = {
@@ -78,6 +85,13 @@ static const struct option longopts[] = {
     {"keid", required_argument, NULL, OPT_KEYID},
     {"key-id", required_argument, NULL, OPT_KEYID},
     {"limit", required_argument, NULL, OPT_LIMIT},
+    {"impi", required_argument, NULL, OPT_IMPI},
+    {"k-file", required_argument, NULL, OPT_K_FILE},
+    {"opc-file", required_argument, NULL, OPT_OPC_FILE},
+    {"op-file", required_argument, NULL, OPT_OP_FILE},
+    {"naf", required_argument, NULL, OPT_NAF},
+    {"sqn", required_argument, NULL, OPT_SQN},
+    {"amf", required_argument, NULL, OPT_AMF},
     {NULL, 0, NULL, 0},
 };
 
@@ -103,6 +117,12 @@ static const struct {
     {AO_KEYID, "--keid (or --key-id)"},
     {AO_LIMIT, "--limit"},
     {AO_NO_PSK, "--no-psk"},
+    {AO_IMPI, "--impi"},
+    {AO_GBA_K, "--k-file"},
+    {AO_GBA_OPC, "--opc-file or --op-file"},
+    {AO_NAF, "--naf"},
+    {AO_SQN, "--sqn"},
+    {AO_AMF, "--amf"},
 };
 
 static const char *opt_name(unsigned bit)
@@ -146,6 +166,18 @@ static int opt_number(const char *cmd, int c, const char *arg, struct admin_opts
         *(c == OPT_SUID ? &o->suid : &o->maf_suid) = (unsigned)v;
         o->given |= c == OPT_SUID ? AO_SUID : AO_INSTR;
         return 0;
+    case OPT_SQN:
+        if (parse_num(arg, 0, 0xffffffffffffLL, &v) != 0)
+            return cli_usage_error(cmd, "--sqn takes a number from 0 to 2^48 - 1, not '%s'", arg);
+        o->sqn = (unsigned long long)v;
+        o->given |= AO_SQN;
+        return 0;
+    case OPT_NAF:
+        if (o->n_naf == ADMIN_MAX_NAF)
+            return cli_usage_error(cmd, "at most %d --naf", ADMIN_MAX_NAF);
+        o->naf[o->n_naf++] = arg;
+        o->given |= AO_NAF;
+        return 0;
     default: /* OPT_LIMIT */
         if (parse_num(arg, 0, 1000000, &v) != 0)
             return cli_usage_error(cmd, "--limit takes a count, not '%s'", arg);
@@ -184,6 +216,11 @@ static int opt_string(int c, const char *arg, struct admin_opts *o)
         {OPT_PSK_HEX, offsetof(struct admin_opts, psk_hex), AO_PSK},
         {OPT_PSK_FILE, offsetof(struct admin_opts, psk_file), AO_PSK},
         {OPT_KEYID, offsetof(struct admin_opts, keyid), AO_KEYID},
+        {OPT_IMPI, offsetof(struct admin_opts, impi), AO_IMPI},
+        {OPT_K_FILE, offsetof(struct admin_opts, k_file), AO_GBA_K},
+        {OPT_OPC_FILE, offsetof(struct admin_opts, opc_file), AO_GBA_OPC},
+        {OPT_OP_FILE, offsetof(struct admin_opts, op_file), AO_GBA_OPC},
+        {OPT_AMF, offsetof(struct admin_opts, amf), AO_AMF},
     };
 
     for (size_t i = 0; i < ADMIN_ARRAY_LEN(map); i++) {
@@ -212,7 +249,8 @@ static int parse_opts(const char *cmd, int argc, char **argv, struct admin_opts 
             o->json = 1;
         else if (c == OPT_NO_PSK)
             o->given |= AO_NO_PSK;
-        else if (c == OPT_LIFETIME || c == OPT_SUID || c == OPT_MAF_SUID || c == OPT_LIMIT) {
+        else if (c == OPT_LIFETIME || c == OPT_SUID || c == OPT_MAF_SUID || c == OPT_LIMIT ||
+                 c == OPT_SQN || c == OPT_NAF) {
             if ((rc = opt_number(cmd, c, optarg, o)) != 0)
                 return rc;
         } else if (c == '?' || opt_string(c, optarg, o) != 0)
@@ -282,7 +320,7 @@ static int check_opts(const struct admin_command *cmd, const struct admin_action
 {
     const char *label = a->action ? a->action : a->object;
 
-    for (unsigned bit = 1; bit != 0 && bit <= AO_NO_PSK; bit <<= 1) {
+    for (unsigned bit = 1; bit != 0 && bit <= AO_LAST; bit <<= 1) {
         if ((o->given & bit) && !(a->allowed & bit))
             return cli_usage_error(cmd->name, "%s does not take %s", label, opt_name(bit));
         if (!(o->given & bit) && (a->required & bit))

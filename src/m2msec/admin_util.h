@@ -33,7 +33,15 @@ enum admin_opt {
     AO_KEYID = 1u << 14,    /* --keid, --key-id */
     AO_LIMIT = 1u << 15,    /* --limit */
     AO_NO_PSK = 1u << 16,   /* --no-psk */
+    AO_IMPI = 1u << 17,     /* --impi */
+    AO_GBA_K = 1u << 18,    /* --k-file */
+    AO_GBA_OPC = 1u << 19,  /* --opc-file or --op-file */
+    AO_NAF = 1u << 20,      /* --naf, repeatable */
+    AO_SQN = 1u << 21,      /* --sqn */
+    AO_AMF = 1u << 22,      /* --amf */
 };
+#define AO_LAST       AO_AMF
+#define ADMIN_MAX_NAF 16
 
 /* Everything given on the command line. String members point into argv. */
 struct admin_opts {
@@ -45,6 +53,10 @@ struct admin_opts {
     const char *instructions_file, *maf_id, *maf_uri, *maf_anchor;
     int64_t lifetime;
     unsigned suid, maf_suid, limit;
+    const char *impi, *k_file, *opc_file, *op_file, *amf;
+    const char *naf[ADMIN_MAX_NAF];
+    size_t n_naf;
+    unsigned long long sqn;
 };
 
 /* What an action runs with. */

@@ -19,6 +19,7 @@ int cmd_enrol(int argc, char **argv);
 int cmd_bootstrap(int argc, char **argv);
 int cmd_pki(int argc, char **argv);
 int cmd_mef(int argc, char **argv);
+int cmd_mef_gba(int argc, char **argv);
 int cmd_maf(int argc, char **argv);
 int cmd_bbn(int argc, char **argv);
 

@@ -5,7 +5,8 @@
  *   Bootstrap-Execution the instructed mechanism at the instructed target (the MEF, verified
  *                       with the anchors the instruction carries), then for each MAF the
  *                       PSK handshake with KeID and Km and the client registration, whose
- *                       assignedSymmKeyId must be the KmID derived here.
+ *                       assignedSymmKeyId must be the KmID derived here. With mechanism
+ *                       gba: Ub with the USIM at the MEF's Ub listener (docs/gba.md).
  * The credential store is written once, after every phase succeeded, so a failure leaves
  * the previous one untouched. */
 #include <getopt.h>
@@ -22,30 +23,14 @@
 #include <m2msec/maf.h>
 #include <m2msec/net.h>
 
+#include "bootstrap.h"
 #include "cli.h"
 #include "enrol.h"
-
-#define MAX_MECHANISMS 4
-
-struct boot_opts {
-    char bbn[512], bbn_name[256], bbn_root[1024];
-    char cert[1024], key[1024], chain[1024];
-    char kpm_id[256], kpm_hex[130], kpm_file[1024];
-    char site[128], state[1024], mechanisms[128], transports[64];
-    double lat, lon;
-    int has_location, json, reveal, timeout_s;
-};
-
-/* The Bootstrap Execution Instruction and its trust anchors, loaded. */
-struct instruction {
-    struct m2m_bbn_instruction msg;
-    struct m2m_trust *anchors;
-};
 
 static const char USAGE[] =
     "usage: m2msec bootstrap [--config FILE] --bbn URL --bbn-name FQDN --bbn-root PEM\n"
     "                        --cert FILE --key FILE [--chain FILE] --state DIR\n"
-    "                        [--kpm-id ID (--kpm-hex HEX|- | --kpm-file FILE)]\n"
+    "                        [--kpm-id ID (--kpm-hex HEX|- | --kpm-file FILE)] [--usim FILE]\n"
     "                        [--site NAME] [--lat DEG --lon DEG]\n"
     "                        [--mechanisms LIST] [--timeout SECONDS] [--json] [--reveal]\n"
     "\n"
@@ -55,15 +40,18 @@ static const char USAGE[] =
     "\n"
     "  --config FILE     INI file with a [bootstrap] section holding the same keys as the\n"
     "                    long options (bbn, bbn-name, bbn-root, cert, key, chain, state,\n"
-    "                    site, lat, lon, mechanisms, kpm-id, kpm-file); flags override it\n"
+    "                    site, lat, lon, mechanisms, kpm-id, kpm-file, usim); flags\n"
+    "                    override it\n"
     "  --bbn URL         the Briefing Node (https://host:port)\n"
     "  --bbn-name FQDN   the name its certificate must carry (sent as SNI)\n"
     "  --bbn-root PEM    trust anchor(s) for the Briefing Node\n"
     "  --cert/--key/--chain  this node's certificate (briefing and certificate enrolment)\n"
     "  --kpm-id/--kpm-hex/--kpm-file  a pre-provisioned key, for the psk mechanism\n"
+    "  --usim FILE       the software USIM, for the gba mechanism (docs/gba.md)\n"
     "  --site, --lat, --lon  what the node reports about where it is\n"
     "  --mechanisms LIST mechanisms this node supports, comma-separated\n"
-    "                    (default: certificate,pki, plus psk when a Kpm is given)\n";
+    "                    (default: certificate,pki, plus psk when a Kpm is given and gba\n"
+    "                    when a USIM is)\n";
 
 /* ---- Bootstrap-Start: flags and the optional configuration file ---- */
 
@@ -83,6 +71,7 @@ static int set_opt(struct boot_opts *o, const char *name, const char *v)
         {"kpm-id", o->kpm_id, sizeof(o->kpm_id)},
         {"kpm-hex", o->kpm_hex, sizeof(o->kpm_hex)},
         {"kpm-file", o->kpm_file, sizeof(o->kpm_file)},
+        {"usim", o->usim, sizeof(o->usim)},
         {"site", o->site, sizeof(o->site)},
         {"state", o->state, sizeof(o->state)},
         {"mechanisms", o->mechanisms, sizeof(o->mechanisms)},
@@ -122,16 +111,27 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 static int parse_opts(int argc, char **argv, struct boot_opts *o)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},   {"bbn", required_argument, NULL, 1},
-        {"bbn-name", required_argument, NULL, 1},   {"bbn-root", required_argument, NULL, 1},
-        {"cert", required_argument, NULL, 1},       {"key", required_argument, NULL, 1},
-        {"chain", required_argument, NULL, 1},      {"kpm-id", required_argument, NULL, 1},
-        {"kpm-hex", required_argument, NULL, 1},    {"kpm-file", required_argument, NULL, 1},
-        {"site", required_argument, NULL, 1},       {"lat", required_argument, NULL, 1},
-        {"lon", required_argument, NULL, 1},        {"state", required_argument, NULL, 1},
-        {"mechanisms", required_argument, NULL, 1}, {"timeout", required_argument, NULL, 1},
-        {"json", no_argument, NULL, 'j'},           {"reveal", no_argument, NULL, 'R'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"bbn", required_argument, NULL, 1},
+        {"bbn-name", required_argument, NULL, 1},
+        {"bbn-root", required_argument, NULL, 1},
+        {"cert", required_argument, NULL, 1},
+        {"key", required_argument, NULL, 1},
+        {"chain", required_argument, NULL, 1},
+        {"kpm-id", required_argument, NULL, 1},
+        {"kpm-hex", required_argument, NULL, 1},
+        {"kpm-file", required_argument, NULL, 1},
+        {"site", required_argument, NULL, 1},
+        {"lat", required_argument, NULL, 1},
+        {"lon", required_argument, NULL, 1},
+        {"state", required_argument, NULL, 1},
+        {"mechanisms", required_argument, NULL, 1},
+        {"timeout", required_argument, NULL, 1},
+        {"usim", required_argument, NULL, 1},
+        {"json", no_argument, NULL, 'j'},
+        {"reveal", no_argument, NULL, 'R'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c, idx, line;
 
@@ -160,8 +160,8 @@ static int parse_opts(int argc, char **argv, struct boot_opts *o)
         return cli_usage_error("bootstrap", "needs --bbn, --bbn-name, --bbn-root, --cert, --key "
                                             "and --state (flags or --config)");
     if (!o->mechanisms[0])
-        snprintf(o->mechanisms, sizeof(o->mechanisms), "%s",
-                 o->kpm_id[0] ? "certificate,pki,psk" : "certificate,pki");
+        snprintf(o->mechanisms, sizeof(o->mechanisms), "certificate,pki%s%s",
+                 o->kpm_id[0] ? ",psk" : "", o->usim[0] ? ",gba" : "");
     return 0;
 }
 
@@ -296,109 +296,24 @@ out:
     return rc;
 }
 
-/* ---- Bootstrap-Execution ---- */
-
-/* The path of a URI ("https://h:p/x/y" -> "/x/y"), or fallback when it has none. */
-static const char *uri_path(const char *uri, const char *fallback)
-{
-    const char *p = strstr(uri, "://");
-
-    p = p ? strchr(p + 3, '/') : NULL;
-    return p && p[1] ? p : fallback;
-}
-
-/* The client registration with one MAF (V3 8.8.2.3): a TLS-PSK session whose identity is the
- * KeID and whose key is Km; the MAF fetches Km from the MEF if it has never seen the KeID,
- * and must assign the KmID both ends derive. */
-static int register_maf(const struct enrol_result *r, const struct enrol_maf *m, int timeout_s,
-                        char *reg_id, size_t reg_sz, struct m2m_error *err)
-{
-    struct m2m_tls_config *cfg = m2m_tls_config_new(err);
-    struct m2m_https_client *c = NULL;
-    const char *uri = m->in->maf_uri[0] ? m->in->maf_uri : m->in->client_registration_uri;
-    char *body = NULL, reason[256];
-    struct m2m_client_registration reg;
-    int status = 0, rsc = 0, rc = -1;
-
-    if (cfg == NULL || m2m_tls_config_set_psk_client(cfg, r->resp.keid, m->km, err) != 0)
-        goto out;
-    if (uri[0] == '\0') {
-        m2m_error_set(err, M2M_E_BAD_MESSAGE, "the MAF instruction for %s has no URI",
-                      m->in->maf_id);
-        goto out;
-    }
-    if ((c = m2m_https_client_new(cfg, uri, m->in->maf_id, err)) == NULL)
-        goto out;
-    if (timeout_s > 0)
-        m2m_https_client_set_timeout_ms(c, timeout_s * 1000);
-    if (m2m_https_client_request(c, "POST",
-                                 uri_path(m->in->client_registration_uri, "/clientRegistration"),
-                                 r->resp.enrolee_id, "{}", &status, &rsc, &body, err) != 0)
-        goto out;
-    if (status != 200 && status != 201) {
-        m2m_error_body_decode(body, strlen(body), reason, sizeof(reason));
-        m2m_error_set(err, M2M_E_BAD_MESSAGE, "the MAF answered HTTP %d: %s", status,
-                      reason[0] ? reason : "(no reason given)");
-        goto out;
-    }
-    if (m2m_client_registration_decode(body, strlen(body), &reg, err) != 0)
-        goto out;
-    /* DESIGN.md section 3: the KmID the MAF assigns is the one derived from Km alone. */
-    if (strcmp(reg.assigned_symm_key_id, m->kmid) != 0 ||
-        strcmp(reg.enrolee_id, r->resp.enrolee_id) != 0) {
-        m2m_error_set(err, M2M_E_BAD_MESSAGE,
-                      "the MAF assigned %s to %s; this node derived %s for %s",
-                      reg.assigned_symm_key_id, reg.enrolee_id, m->kmid, r->resp.enrolee_id);
-        goto out;
-    }
-    snprintf(reg_id, reg_sz, "%s", reg.client_reg_id);
-    rc = 0;
-out:
-    free(body);
-    m2m_https_client_free(c);
-    m2m_tls_config_free(cfg);
-    return rc;
-}
-
-/* Maps the instruction's mechanism onto an enrolment (docs/briefing.md names them). */
-static int plan_enrolment(const struct boot_opts *o, const struct instruction *in,
-                          struct enrol_opts *eo, struct m2m_error *err)
-{
-    memset(eo, 0, sizeof(*eo));
-    eo->mef = in->msg.target_uri;
-    eo->mef_name = in->msg.target_id;
-    eo->mef_trust = in->anchors;
-    eo->state = o->state;
-    eo->timeout_s = o->timeout_s;
-    if (strcmp(in->msg.mechanism, "certificate") == 0 || strcmp(in->msg.mechanism, "pki") == 0) {
-        eo->cert = o->cert;
-        eo->key = o->key;
-        eo->chain = o->chain[0] ? o->chain : NULL;
-        eo->root = strcmp(in->msg.mechanism, "pki") == 0;
-        return 0;
-    }
-    if (strcmp(in->msg.mechanism, "psk") == 0) {
-        if (!o->kpm_id[0] || (!o->kpm_hex[0] && !o->kpm_file[0]))
-            return m2m_error_set(err, M2M_E_INVALID_ARG,
-                                 "the psk mechanism needs --kpm-id and --kpm-hex or --kpm-file");
-        eo->kpm_id = o->kpm_id;
-        eo->kpm_hex = o->kpm_hex[0] ? o->kpm_hex : NULL;
-        eo->kpm_file = o->kpm_file[0] ? o->kpm_file : NULL;
-        return 0;
-    }
-    return m2m_error_set(err, M2M_E_INVALID_ARG, "mechanism '%s' is not supported by this node",
-                         in->msg.mechanism);
-}
+/* ---- Bootstrap-Execution (the plan: bootstrap_plan.c) ---- */
 
 static int execution(const struct boot_opts *o, const struct instruction *in,
                      struct enrol_result *r, struct progress *p, struct m2m_error *err)
 {
     struct enrol_opts eo;
 
-    if (plan_enrolment(o, in, &eo, err) != 0)
+    if (boot_plan(o, in, &eo, err) != 0)
         return -1;
-    r->mef_url = eo.mef;
+    r->mef_url = eo.gba ? eo.bsf : eo.mef;
     r->mef_name = eo.mef_name;
+    if (eo.gba) {
+        if (enrol_gba_run(&eo, r, err) != 0)
+            return -1;
+        phase(p, "execution", "bootstrapped at %s: B-TID %s, Ks_NAF for %zu NAF(s)",
+              in->msg.target_id, r->ub.btid, r->n_naf);
+        return 0;
+    }
     if (enrol_run(&eo, r, err) != 0)
         return -1;
     if (r->root) {
@@ -412,7 +327,7 @@ static int execution(const struct boot_opts *o, const struct instruction *in,
         char reg[256];
         if (r->maf[i].km == NULL)
             continue;
-        if (register_maf(r, &r->maf[i], o->timeout_s, reg, sizeof(reg), err) != 0)
+        if (boot_register_maf(r, &r->maf[i], o->timeout_s, reg, sizeof(reg), err) != 0)
             return -1;
         phase(p, "execution", "registered with MAF %s: clientRegId %s, KmID %s",
               r->maf[i].in->maf_id, reg, r->maf[i].kmid);
@@ -467,7 +382,9 @@ int cmd_bootstrap(int argc, char **argv)
         json_t *sum = json_pack("{s:o, s:s, s:s}", "phases", json_incref(p.phases), "mechanism",
                                 in.msg.mechanism, "target", in.msg.target_id);
         char *s;
-        if (!r.root) {
+        if (r.gba) {
+            json_object_set_new(sum, "keId", json_string(r.ub.btid));
+        } else if (!r.root) {
             json_object_set_new(sum, "keId", json_string(r.resp.keid));
             json_object_set_new(sum, "enroleeId", json_string(r.resp.enrolee_id));
         }

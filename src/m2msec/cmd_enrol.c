@@ -21,6 +21,8 @@ static const char USAGE[] =
     "                    [--mef-flavour fqdn] [--id ORIGIN] [--root-credential]\n"
     "                    [--no-maf] [--remote-management] [--cert-enrolment]\n"
     "                    [--timeout SECONDS] [--reveal] [--json]\n"
+    "       m2msec enrol --gba --usim FILE --bsf URL --mef-name FQDN --mef-root PEM\n"
+    "                    --state DIR [--maf FQDN]... [--timeout SECONDS] [--reveal] [--json]\n"
     "\n"
     "Enrols with an M2M Enrolment Function over one TLS session and stores the resulting\n"
     "Ke, Km and KmID in DIR/credentials.json (mode 0600).\n"
@@ -38,6 +40,12 @@ static const char USAGE[] =
     "  --no-maf             do not offer MAF enrolment\n"
     "  --remote-management  offer remote management\n"
     "  --cert-enrolment     offer certificate enrolment\n"
+    "  --gba                GBA framework (3GPP TS 33.220): bootstrap the USIM with the MEF\n"
+    "                       acting as BSF; Ke = Ks, KeID = B-TID (docs/gba.md)\n"
+    "  --usim FILE          the software USIM (JSON: impi, k, opc, sqn; mode 0600)\n"
+    "  --bsf URL            the MEF's GBA (Ub) listener, https://host:port; --mef-name and\n"
+    "                       --mef-root authenticate it\n"
+    "  --maf FQDN           a MAF (NAF) to derive Km = Ks_NAF for (repeatable)\n"
     "  --timeout SECONDS    bound on connecting and on each request (default 10)\n"
     "  --reveal             also print keys\n"
     "  --json               one JSON object on stdout\n";
@@ -64,6 +72,10 @@ static int parse_opts(int argc, char **argv, struct enrol_opts *o)
         {"remote-management", no_argument, NULL, 'm'},
         {"cert-enrolment", no_argument, NULL, 'e'},
         {"timeout", required_argument, NULL, 't'},
+        {"gba", no_argument, NULL, 'G'},
+        {"usim", required_argument, NULL, 'U'},
+        {"bsf", required_argument, NULL, 'B'},
+        {"maf", required_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -134,6 +146,20 @@ static int parse_opts(int argc, char **argv, struct enrol_opts *o)
             o->timeout_s = (int)v;
             break;
         }
+        case 'G':
+            o->gba = 1;
+            break;
+        case 'U':
+            o->usim = optarg;
+            break;
+        case 'B':
+            o->bsf = optarg;
+            break;
+        case 'A':
+            if (o->n_naf == ENROL_MAX_NAF)
+                return cli_usage_error("enrol", "at most %d --maf", ENROL_MAX_NAF);
+            o->naf[o->n_naf++] = optarg;
+            break;
         case 'h':
             fputs(USAGE, stdout);
             return 1;
@@ -149,6 +175,11 @@ static int parse_opts(int argc, char **argv, struct enrol_opts *o)
 static int check_opts(const struct enrol_opts *o)
 {
     int cert = o->cert != NULL || o->key != NULL, psk = o->kpm_id != NULL;
+
+    if (o->gba)
+        return enrol_gba_check_opts(o);
+    if (o->usim != NULL || o->bsf != NULL || o->n_naf > 0)
+        return cli_usage_error("enrol", "--usim, --bsf and --maf need --gba");
 
     if (o->mef == NULL || o->mef_name == NULL || o->state == NULL)
         return cli_usage_error("enrol", "--mef, --mef-name and --state are required");
@@ -411,11 +442,12 @@ int cmd_enrol(int argc, char **argv)
         return rc == 1 ? 0 : rc; /* 1: --help was printed */
     if ((rc = check_opts(&o)) != 0)
         return rc;
-    r.mef_url = o.mef;
+    r.mef_url = o.gba ? o.bsf : o.mef;
     r.mef_name = o.mef_name;
     /* The store is checked before any network traffic: an enrolment the device could not
      * keep would only leave an unused Ke at the MEF. */
-    if (enrol_store_open(o.state, &store, &err) != 0 || enrol_run(&o, &r, &err) != 0 ||
+    if (enrol_store_open(o.state, &store, &err) != 0 ||
+        (o.gba ? enrol_gba_run(&o, &r, &err) : enrol_run(&o, &r, &err)) != 0 ||
         enrol_store_commit(o.state, store, &r, &err) != 0)
         rc = cli_fail("enrol", &err);
     else

@@ -407,12 +407,43 @@ static const struct admin_action mef_actions[] = {
 static const struct admin_command mef_command = {
     "mef",
     "Manages the store of an M2M Enrolment Function. Identifiers are stored in the canonical\n"
-    "form the MEF compares: lowercase FQDNs, absolute CSE-IDs and AE-IDs.\n",
+    "form the MEF compares: lowercase FQDNs, absolute CSE-IDs and AE-IDs.\n"
+    "GBA subscribers (the MEF as BSF): m2msec mef gba --help.\n",
     mef_actions,
     ADMIN_ARRAY_LEN(mef_actions),
 };
 
+/* The index of the first argument that is not an option or an option's value, or -1. */
+static int first_word(int argc, char **argv)
+{
+    static const char *const flags[] = {"--json", "--help", "-h", "--no-psk"};
+
+    for (int i = 1; i < argc; i++) {
+        int flag = argv[i][0] != '-' || strchr(argv[i], '=') != NULL;
+        if (argv[i][0] != '-')
+            return i;
+        for (size_t k = 0; !flag && k < ADMIN_ARRAY_LEN(flags); k++)
+            flag = strcmp(argv[i], flags[k]) == 0;
+        if (!flag)
+            i++; /* the option's value */
+    }
+    return -1;
+}
+
 int cmd_mef(int argc, char **argv)
 {
-    return admin_main(&mef_command, argc, argv);
+    int w = first_word(argc, argv), rc;
+    char **rest;
+
+    /* "m2msec mef [options] gba <object> <action>": GBA subscribers (cmd_mef_gba.c). */
+    if (w < 0 || strcmp(argv[w], "gba") != 0)
+        return admin_main(&mef_command, argc, argv);
+    if ((rest = calloc((size_t)argc, sizeof(*rest))) == NULL)
+        return cli_usage_error("mef", "out of memory");
+    for (int i = 0, n = 0; i < argc; i++)
+        if (i != w)
+            rest[n++] = argv[i];
+    rc = cmd_mef_gba(argc - 1, rest);
+    free(rest);
+    return rc;
 }

@@ -8,10 +8,12 @@
 #include <jansson.h>
 
 #include <m2msec/crypto.h>
+#include <m2msec/net.h>
 #include <m2msec/proto.h>
 #include <m2msec/secret.h>
 
 #define ENROL_STORE_FILE "credentials.json"
+#define ENROL_MAX_NAF    8
 
 struct m2m_trust;
 
@@ -24,6 +26,20 @@ struct enrol_opts {
     const char *id, *state;
     int reveal, json, root, no_maf, remote_mgmt, cert_enrol;
     int timeout_s;
+    /* GBA framework (--gba): the USIM, the BSF (the MEF's Ub listener), the NAFs to derive
+     * Ks_NAF for and the SUID each is for. */
+    int gba;
+    const char *usim, *bsf;
+    size_t n_naf;
+    const char *naf[ENROL_MAX_NAF];
+    unsigned naf_suid[ENROL_MAX_NAF];
+};
+
+/* Ks_NAF for one NAF (3GPP TS 33.220 B.3): the Km (or Kpsa) of the GBA framework. */
+struct enrol_gba_naf {
+    char fqdn[M2M_FQDN_MAX + 1];
+    unsigned suid;
+    struct m2m_secret *ks_naf;
 };
 
 /* Km and KmID derived for one mafEnrolment instruction (TS-0003 V3 8.3.1.2). */
@@ -45,6 +61,11 @@ struct enrol_result {
     int root;
     struct m2m_root_credential rootcred;
     struct m2m_secret *root_secret;
+    /* GBA framework (--gba) */
+    int gba;
+    struct m2m_ub_result ub;
+    size_t n_naf;
+    struct enrol_gba_naf naf[ENROL_MAX_NAF];
 };
 
 void enrol_result_clear(struct enrol_result *r);
@@ -52,6 +73,19 @@ void enrol_result_clear(struct enrol_result *r);
 /* The whole exchange with the MEF on one session (or the root-credential variant); fills
  * r and writes nothing: the caller commits the store once everything it needs succeeded. */
 int enrol_run(const struct enrol_opts *o, struct enrol_result *r, struct m2m_error *err);
+
+/* The options --gba takes and excludes; a usage error (2) otherwise (enrol_gba.c). */
+int enrol_gba_check_opts(const struct enrol_opts *o);
+/* The GBA bootstrap (enrol_gba.c): Ub with the USIM against the BSF, then Ks_NAF for each
+ * NAF with the TLS-PSK Ua id of TLS_PSK_WITH_AES_128_CBC_SHA256 (TS-0003 10.2). */
+int enrol_gba_run(const struct enrol_opts *o, struct enrol_result *r, struct m2m_error *err);
+/* The credential store entries of a GBA result, added to keys (docs/gba.md). */
+int enrol_gba_entries(json_t *keys, const struct enrol_result *r, struct m2m_error *err);
+/* The summary of a GBA result. */
+json_t *enrol_gba_summary(const struct enrol_result *r, int reveal, const char *state_dir);
+/* Adds one entry to the store's keys, replacing an entry with the same id and peer and
+ * dropping expired ones; takes e (NULL: out of memory). */
+int enrol_store_add_entry(json_t *keys, json_t *e, struct m2m_error *err);
 
 /* Overwrites, in place, the hex key strings of a JSON tree (members "key", "ke", "km",
  * "credential"), before the tree is released. */

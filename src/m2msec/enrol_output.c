@@ -71,8 +71,11 @@ struct m2m_secret *enrol_read_secret(const char *hex, const char *path, struct m
 static json_t *summary_json(const struct enrol_result *r, int reveal, const char *state_dir)
 {
     char t[32] = "";
-    json_t *o, *a = json_array();
+    json_t *o, *a;
 
+    if (r->gba)
+        return enrol_gba_summary(r, reveal, state_dir);
+    a = json_array();
     if (r->root) {
         if (m2m_time_format(r->rootcred.expires, t, sizeof(t)) != 0)
             t[0] = '\0';
@@ -119,6 +122,15 @@ static void print_text(json_t *o)
     {
         if (json_is_string(v))
             printf("%-12s %s\n", k, json_string_value(v));
+    }
+    json_array_foreach(json_object_get(o, "nafs"), i, v)
+    {
+        printf("%-12s %s suid=%lld uaSuite=%s%s%s\n", "km",
+               json_string_value(json_object_get(v, "naf")),
+               (long long)json_integer_value(json_object_get(v, "suid")),
+               json_string_value(json_object_get(v, "uaSuite")),
+               json_object_get(v, "ksNaf") ? " ksNaf=" : "",
+               json_object_get(v, "ksNaf") ? json_string_value(json_object_get(v, "ksNaf")) : "");
     }
     json_array_foreach(json_object_get(o, "instructions"), i, v)
     {
@@ -169,5 +181,8 @@ void enrol_result_clear(struct enrol_result *r)
         m2m_secret_free(r->maf[i].km);
     m2m_root_credential_clear(&r->rootcred);
     m2m_secret_free(r->root_secret);
+    m2m_ub_result_clear(&r->ub);
+    for (size_t i = 0; i < r->n_naf; i++)
+        m2m_secret_free(r->naf[i].ks_naf);
     memset(r, 0, sizeof(*r));
 }

@@ -18,7 +18,7 @@
 
 static int is_key_member(const char *name)
 {
-    static const char *const names[] = {"key", "ke", "km", "credential"};
+    static const char *const names[] = {"key", "ke", "km", "credential", "ks", "ksNaf"};
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(name, names[i]) == 0)
@@ -182,42 +182,50 @@ static json_t *root_entry(const struct enrol_result *r)
                      "parameters", params != NULL ? params : json_object());
 }
 
-/* Drops entries whose id is id, and entries that have expired. */
-static void prune(json_t *keys, const char *id, time_t now)
+/* Drops the entry for (id, peer) and entries that have expired. One id may name keys shared
+ * with several peers: a GBA B-TID names Ks (with the BSF) and each Ks_NAF (with a NAF), and
+ * a KeID names Ke and the mafCertificate entries. */
+static void prune(json_t *keys, const char *id, const char *peer, time_t now)
 {
     size_t i = 0;
 
     while (i < json_array_size(keys)) {
         json_t *e = json_array_get(keys, i);
         const char *eid = json_string_value(json_object_get(e, "id"));
+        const char *epeer = json_string_value(json_object_get(e, "peer"));
         const char *exp = json_string_value(json_object_get(e, "expires"));
         time_t t;
         struct m2m_error err;
         int expired = exp != NULL && m2m_time_parse(exp, &t, &err) == 0 && t <= now;
+        int same = eid != NULL && strcmp(eid, id) == 0 &&
+                   (peer == NULL || epeer == NULL || strcmp(epeer, peer) == 0);
 
-        if ((eid != NULL && strcmp(eid, id) == 0) || expired)
+        if (same || expired)
             json_array_remove(keys, i);
         else
             i++;
     }
 }
 
-static int add_entry(json_t *keys, json_t *e, struct m2m_error *err)
+int enrol_store_add_entry(json_t *keys, json_t *e, struct m2m_error *err)
 {
     if (e == NULL)
         return m2m_error_set(err, M2M_E_NOMEM, "credential entry");
-    prune(keys, json_string_value(json_object_get(e, "id")), time(NULL));
+    prune(keys, json_string_value(json_object_get(e, "id")),
+          json_string_value(json_object_get(e, "peer")), time(NULL));
     return json_array_append_new(keys, e) == 0 ? 0 : m2m_error_set(err, M2M_E_NOMEM, "entry");
 }
 
 static int add_entries(json_t *keys, const struct enrol_result *r, struct m2m_error *err)
 {
+    if (r->gba)
+        return enrol_gba_entries(keys, r, err);
     if (r->root)
-        return add_entry(keys, root_entry(r), err);
-    if (add_entry(keys, ke_entry(r), err) != 0)
+        return enrol_store_add_entry(keys, root_entry(r), err);
+    if (enrol_store_add_entry(keys, ke_entry(r), err) != 0)
         return -1;
     for (size_t i = 0; i < r->n_maf; i++)
-        if (add_entry(keys, maf_entry(r, &r->maf[i]), err) != 0)
+        if (enrol_store_add_entry(keys, maf_entry(r, &r->maf[i]), err) != 0)
             return -1;
     return 0;
 }

@@ -129,6 +129,10 @@ static int on_mef(struct daemon_conf *c, const char *name, const char *v, char *
         return config_copy(m->in_cse_id, sizeof(m->in_cse_id), v);
     if (strcmp(name, "psk") == 0)
         return config_bool(v, &m->psk);
+    if (strcmp(name, "gba_listen") == 0)
+        return m->gba = true, config_listen(v, &m->gba_listen);
+    if (strcmp(name, "gba_challenge_lifetime") == 0 && config_int(v, 1, 3600, &n) == 0)
+        return m->gba_challenge_lifetime = n, 0;
     if (strcmp(name, "trust") == 0)
         return config_list(v, m->trust, CONF_MAX_TRUST, &m->n_trust);
     if (strcmp(name, "ke_lifetime") == 0 && config_int(v, 60, 10L * 365 * 86400, &n) == 0)
@@ -173,6 +177,10 @@ static int check_mef(const struct daemon_conf *c, char *err, size_t errsz)
     for (size_t i = 0; i < c->mef.n_trust; i++)
         if (config_trust(c, c->mef.trust[i]) == NULL)
             return snprintf(err, errsz, "[mef] trust names unknown set '%s'", c->mef.trust[i]), -1;
+    /* Ub is server-authenticated only: it must never share the mutual-TLS listener. */
+    if (c->mef.gba && c->mef.gba_listen.port != 0 && c->mef.gba_listen.port == c->mef.listen.port &&
+        strcmp(c->mef.gba_listen.address, c->mef.listen.address) == 0)
+        return snprintf(err, errsz, "[mef] gba_listen must differ from listen"), -1;
     return 0;
 }
 

@@ -35,7 +35,10 @@ struct mef_conf {
     char in_cse_id[130];
     int64_t ke_lifetime;
     int64_t root_credential_lifetime;
-    bool psk;                                       /* accept PSK enrolees and PSK targets */
+    bool psk; /* accept PSK enrolees and PSK targets */
+    bool gba; /* serve Ub (GBA bootstrapping) on gba_listen */
+    struct listen_conf gba_listen;
+    int64_t gba_challenge_lifetime;
     char trust[CONF_MAX_TRUST][M2M_TRUST_NAME_MAX]; /* names of [trust.*] sets; empty: all */
     size_t n_trust;
 };

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <m2msec/bsf.h>
 #include <m2msec/mef.h>
 #include <m2msec/net.h>
 #include <m2msec/pki.h>
@@ -23,6 +24,10 @@ struct mef_service {
     struct m2m_tls_config *tlscfg;
     struct m2m_tls_ctx *tls;
     struct m2m_https_server *https;
+    /* GBA Ub (docs/gba.md): its own listener, the MEF's certificate, no client certificate. */
+    struct m2m_tls_config *ub_tlscfg;
+    struct m2m_tls_ctx *ub_tls;
+    struct m2m_https_server *ub;
 };
 
 /* A request waiting for its durable write. */
@@ -61,7 +66,10 @@ fail:
 
 static void send_response(struct m2m_https_exchange *x, struct m2m_mef_response *r)
 {
-    m2m_https_reply(x, r->http_status, r->rsc, r->body, r->close);
+    const struct m2m_http_header h = {"WWW-Authenticate", r->www_authenticate};
+
+    m2m_https_reply_headers(x, r->http_status, r->rsc, r->body, r->close, &h,
+                            r->www_authenticate != NULL ? 1 : 0);
 }
 
 static void on_written(void *arg, int rc, const struct m2m_error *err)
@@ -114,9 +122,9 @@ static int apply_pending(void *arg, struct m2m_store *store, struct m2m_error *e
     return m2m_mef_write_apply(p->resp.write, store, err);
 }
 
-static void on_request(void *arg, struct m2m_https_exchange *x)
+/* One request on either listener: the mutual-TLS one (ub false) or the Ub one. */
+static void serve(struct mef_service *s, struct m2m_https_exchange *x, bool ub)
 {
-    struct mef_service *s = arg;
     struct m2m_mef_session sess;
     struct m2m_mef_request req;
     struct pending *p = calloc(1, sizeof(*p));
@@ -130,9 +138,16 @@ static void on_request(void *arg, struct m2m_https_exchange *x)
     req.method = m2m_https_method(x);
     req.path = m2m_https_path(x);
     req.origin = m2m_https_header(x, M2M_HDR_ORIGIN);
+    req.query = m2m_https_query(x);
     req.body = m2m_https_body(x, &req.body_len);
-    req.session = fill_session(m2m_https_ssl(x), &sess) == 0 ? &sess : NULL;
-    m2m_mef_handle(s->mef, s->store, &req, &p->resp);
+    if (ub) {
+        req.authorization = m2m_https_header(x, "Authorization");
+        memset(&sess, 0, sizeof(sess));
+        m2m_bsf_handle(s->mef, s->store, &req, &p->resp);
+    } else {
+        req.session = fill_session(m2m_https_ssl(x), &sess) == 0 ? &sess : NULL;
+        m2m_mef_handle(s->mef, s->store, &req, &p->resp);
+    }
     m2m_wipe(&sess, sizeof(sess));
     p->svc = s;
     p->x = x;
@@ -157,6 +172,36 @@ static void on_request(void *arg, struct m2m_https_exchange *x)
     free(p);
 }
 
+static void on_request(void *arg, struct m2m_https_exchange *x)
+{
+    serve(arg, x, false);
+}
+
+static void on_ub_request(void *arg, struct m2m_https_exchange *x)
+{
+    serve(arg, x, true);
+}
+
+/* Ub authenticates the BSF only (TS 33.220 4.5.2, TS 24.109 5.2): the enrolee has a USIM,
+ * no certificate, so this context asks for none and offers no PSK. */
+static int build_ub(struct mef_service *s, int reuseport, struct m2m_error *err)
+{
+    struct m2m_https_config hc;
+
+    if (!s->conf->mef.gba)
+        return 0;
+    if ((s->ub_tlscfg = m2m_tls_config_new(err)) == NULL)
+        return -1;
+    m2m_tls_config_set_credential(s->ub_tlscfg, s->cred);
+    m2m_tls_config_set_timeout_ms(s->ub_tlscfg, s->conf->timeout_ms);
+    if ((s->ub_tls = m2m_tls_ctx_new(s->ub_tlscfg, M2M_TLS_SERVER, M2M_TRANSPORT_TLS, err)) == NULL)
+        return -1;
+    service_https_config(&hc, s->conf, &s->conf->mef.gba_listen, reuseport, s->ub_tls,
+                         on_ub_request, s);
+    s->ub = m2m_https_server_new(s->base, &hc, err);
+    return s->ub != NULL ? 0 : -1;
+}
+
 static int build_tls(struct mef_service *s, struct m2m_error *err)
 {
     return service_install_tls(build_tls_config(s, err), s->https, &s->tls, &s->tlscfg, err);
@@ -172,6 +217,7 @@ static struct m2m_mef *build_mef(const struct daemon_conf *c, struct m2m_error *
     snprintf(mc.in_cse_id, sizeof(mc.in_cse_id), "%s", c->mef.in_cse_id);
     mc.default_ke_lifetime = c->mef.ke_lifetime;
     mc.root_credential_lifetime = c->mef.root_credential_lifetime;
+    mc.gba_challenge_lifetime = c->mef.gba_challenge_lifetime;
     return m2m_mef_new(&mc, err);
 }
 
@@ -202,7 +248,8 @@ static struct mef_service *mef_service_new(struct event_base *base, const struct
         goto fail;
     m2m_writer_set_commit_delay_us(s->writer, conf->commit_delay_us);
     service_https_config(&hc, conf, &conf->mef.listen, reuseport, s->tls, on_request, s);
-    if ((s->https = m2m_https_server_new(base, &hc, &err)) == NULL)
+    if ((s->https = m2m_https_server_new(base, &hc, &err)) == NULL ||
+        build_ub(s, reuseport, &err) != 0)
         goto fail;
     return s;
 fail:
@@ -228,21 +275,26 @@ static void mef_drain(void *svc)
     struct mef_service *s = svc;
 
     m2m_https_server_stop_accepting(s->https);
+    m2m_https_server_stop_accepting(s->ub);
 }
 
 static int mef_connections(void *svc)
 {
     struct mef_service *s = svc;
 
-    return m2m_https_server_connections(s->https);
+    return m2m_https_server_connections(s->https) +
+           (s->ub != NULL ? m2m_https_server_connections(s->ub) : 0);
 }
 
 static void mef_describe(void *svc, char *buf, size_t bufsz)
 {
     struct mef_service *s = svc;
+    int n = snprintf(buf, bufsz, "mef %s listening on %s:%u", s->conf->mef.fqdn,
+                     s->conf->mef.listen.address, m2m_https_server_port(s->https));
 
-    snprintf(buf, bufsz, "mef %s listening on %s:%u", s->conf->mef.fqdn,
-             s->conf->mef.listen.address, m2m_https_server_port(s->https));
+    if (s->ub != NULL && n > 0 && (size_t)n < bufsz)
+        snprintf(buf + n, bufsz - (size_t)n, ", GBA Ub on %s:%u", s->conf->mef.gba_listen.address,
+                 m2m_https_server_port(s->ub));
 }
 
 static void mef_service_free(struct mef_service *s)
@@ -250,7 +302,10 @@ static void mef_service_free(struct mef_service *s)
     if (s == NULL)
         return;
     m2m_https_server_free(s->https);
+    m2m_https_server_free(s->ub);
     m2m_writer_free(s->writer); /* finishes queued writes first */
+    m2m_tls_ctx_free(s->ub_tls);
+    m2m_tls_config_free(s->ub_tlscfg);
     m2m_tls_ctx_free(s->tls);
     m2m_tls_config_free(s->tlscfg);
     m2m_credential_free(s->cred);

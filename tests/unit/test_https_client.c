@@ -40,6 +40,7 @@ struct srv {
     unsigned char exported[TLS_TEST_EXPORT_LEN];
     char origin[128];
     char ri[64];
+    char auth[2100];
 };
 
 static struct tls_pki pki;
@@ -104,6 +105,7 @@ static int read_request(SSL *ssl, struct srv *s)
     buf[len] = '\0';
     header_value(buf, "X-M2M-Origin", s->origin, sizeof(s->origin));
     header_value(buf, "X-M2M-RI", s->ri, sizeof(s->ri));
+    header_value(buf, "Authorization", s->auth, sizeof(s->auth));
     return 0;
 }
 
@@ -122,6 +124,7 @@ static int respond(SSL *ssl, struct srv *s)
         blen = (size_t)snprintf(body, 32, "{\"n\":%d}", s->requests);
     snprintf(head, sizeof(head),
              "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-M2M-RSC: 2000\r\n"
+             "WWW-Authenticate:   Digest realm=\"r.example.com\"  \r\n"
              "Content-Length: %zu\r\n%s\r\n",
              blen, close_now ? "Connection: close\r\n" : "");
     ok = SSL_write(ssl, head, (int)strlen(head)) > 0 && SSL_write(ssl, body, (int)blen) > 0;
@@ -492,6 +495,67 @@ static void test_bad_arguments(void **state)
     m2m_tls_config_free(ccfg);
 }
 
+/* Extra request headers reach the server; the wanted response header comes back trimmed;
+ * headers the client sets itself, or that would break the request, are refused unsent. */
+static void test_extra_headers(void **state)
+{
+    struct m2m_tls_config *scfg = server_cert_config(pki.server), *ccfg = client_cert_config();
+    static const struct m2m_http_header bad[] = {
+        {"Host", "evil.example.com"},
+        {"x-m2m-origin", "someone"},
+        {"Authorization", "Digest a=1\r\nX-Evil: 1"},
+        {"Bad:Name", "v"},
+        {"", "v"},
+        {"Authorization", NULL},
+    };
+    const struct m2m_http_header ok = {"Authorization", "Digest username=\"u@ims.example.com\""};
+    struct m2m_https_request rq = {.method = "GET", .path = "/gba/bootstrap"};
+    struct m2m_https_response rs;
+    struct m2m_https_client *c;
+    struct m2m_error err;
+    struct srv s;
+
+    (void)state;
+    srv_start(&s, scfg, SRV_KEEP, 0);
+    c = client_for(ccfg, s.port, TLS_TEST_SERVER_FQDN);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rq.headers = &bad[i];
+        rq.n_headers = 1;
+        assert_int_equal(m2m_https_client_send(c, &rq, &rs, &err), -1);
+        assert_int_equal(err.code, M2M_E_INVALID_ARG);
+        assert_null(rs.body);
+    }
+    rq.headers = &ok;
+    rq.n_headers = 1;
+    rq.want_header = "www-authenticate";
+    assert_int_equal(m2m_https_client_send(c, &rq, &rs, &err), 0);
+    assert_int_equal(rs.status, 200);
+    assert_string_equal(rs.header, "Digest realm=\"r.example.com\"");
+    m2m_https_response_clear(&rs);
+    rq.want_header = "X-Absent";
+    assert_int_equal(m2m_https_client_send(c, &rq, &rs, &err), 0);
+    assert_null(rs.header);
+    assert_non_null(rs.body);
+    m2m_https_response_clear(&rs);
+    /* A long value (a Digest header near its bound) travels whole. */
+    {
+        char longv[2040];
+        struct m2m_http_header lh = {"Authorization", longv};
+        memset(longv, 'v', sizeof(longv) - 1);
+        longv[sizeof(longv) - 1] = '\0';
+        rq.headers = &lh;
+        rq.want_header = NULL;
+        assert_int_equal(m2m_https_client_send(c, &rq, &rs, &err), 0);
+        m2m_https_response_clear(&rs);
+        m2m_https_client_free(c);
+        srv_stop(&s);
+        assert_int_equal(strlen(s.auth), sizeof(longv) - 1);
+    }
+    assert_int_equal(s.requests, 3); /* the refused ones never left */
+    m2m_tls_config_free(scfg);
+    m2m_tls_config_free(ccfg);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -511,7 +575,7 @@ int main(void)
         cmocka_unit_test(test_cert_session),      cmocka_unit_test(test_psk_session),
         cmocka_unit_test(test_refusals),          cmocka_unit_test(test_response_cap),
         cmocka_unit_test(test_no_second_session), cmocka_unit_test(test_unreachable),
-        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_bad_arguments),     cmocka_unit_test(test_extra_headers),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -68,7 +68,12 @@ static void psk_session(struct fx *f, struct m2m_mef_session *s, const char *ide
 static void run(struct fx *f, const char *method, const char *path, const char *origin,
                 const char *body, const struct m2m_mef_session *s, struct m2m_mef_response *resp)
 {
-    struct m2m_mef_request req = {method, path, origin, body, body ? strlen(body) : 0, s};
+    struct m2m_mef_request req = {.method = method,
+                                  .path = path,
+                                  .origin = origin,
+                                  .body = body,
+                                  .body_len = body ? strlen(body) : 0,
+                                  .session = s};
     struct m2m_error err;
 
     m2m_mef_handle(f->mef, f->st, &req, resp);
