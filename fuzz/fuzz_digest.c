@@ -2,7 +2,11 @@
  * the BSF's answer, and the KeID segment and ua query of a fetch. The first byte selects the
  * parser. Whatever a parser accepts must format back and parse to the same value; a decoded
  * KeID is in canonical form; an accepted ua is a TLS-PSK Ua id. */
+#include <stdlib.h>
+#include <string.h>
+
 #include <m2msec/digest.h>
+#include <m2msec/proto.h>
 
 #include "fuzz.h"
 #include "role/mef_internal.h"
@@ -47,13 +51,36 @@ static void bootstrap_info(const char *s, size_t n)
     free(out);
 }
 
-/* RFC 3986 2.1: a decoded KeID segment is a KeID or B-TID in its canonical spelling. */
+/* RFC 3986 2.1: a fetch path's decoded KeID is a KeID or B-TID in its canonical spelling,
+ * and encoding it again gives a path that decodes to the same. */
 static void keyid_segment(const char *s)
 {
-    char keid[M2M_STORE_KEYID_MAX], issuer[M2M_FQDN_MAX + 1], again[M2M_STORE_KEYID_MAX];
+    char decoded[M2M_STORE_KEYID_MAX], keid[M2M_STORE_KEYID_MAX], issuer[M2M_FQDN_MAX + 1];
+    char again[M2M_STORE_KEYID_MAX], path[3 * M2M_STORE_KEYID_MAX + 40];
+    char ua[M2M_FETCH_UA_HEX_LEN + 1], ua2[M2M_FETCH_UA_HEX_LEN + 1];
+    unsigned suid = 0, suid2 = 0;
     struct m2m_btid b;
+    const char *q = strchr(s, '?');
+    char *p = strdup(s);
 
-    if (mef_fetch_keyid(s, strlen(s), keid, sizeof(keid), issuer, sizeof(issuer), NULL) != 0)
+    if (p == NULL)
+        return;
+    if (q != NULL)
+        p[q - s] = '\0';
+    if (m2m_fetch_path_parse(p, q ? q + 1 : NULL, decoded, sizeof(decoded), &suid, ua, NULL) != 0) {
+        free(p);
+        return;
+    }
+    free(p);
+    FUZZ_CHECK(m2m_fetch_path_format(decoded, suid, ua[0] ? ua : NULL, path, sizeof(path), NULL) ==
+               0);
+    q = strchr(path, '?');
+    if (q != NULL)
+        path[q - path] = '\0';
+    FUZZ_CHECK(
+        m2m_fetch_path_parse(path, q ? q + 1 : NULL, again, sizeof(again), &suid2, ua2, NULL) == 0);
+    FUZZ_CHECK(strcmp(again, decoded) == 0 && suid2 == suid && strcmp(ua, ua2) == 0);
+    if (mef_fetch_keyid(decoded, keid, sizeof(keid), issuer, sizeof(issuer), NULL) != 0)
         return;
     if (m2m_keyid_canonical(keid, again, sizeof(again), NULL) == 0) {
         FUZZ_CHECK(strcmp(again, keid) == 0);

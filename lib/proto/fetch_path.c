@@ -69,29 +69,38 @@ static int hexval(char c)
     return -1;
 }
 
-/* Decodes one percent-encoded segment [s, end) into out; refuses malformed escapes, NUL and
- * control characters, and any '/' left unescaped (the caller split on it). */
+/* RFC 3986 3.3 pchar, less '%' which starts an escape. */
+static int pchar_plain(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c != 0 && strchr("-._~!$&'()*+,;=:@", c) != NULL);
+}
+
+/* Decodes one percent-encoded segment [s, end) into out: every '%' starts two hex digits,
+ * only pchars appear unescaped, and no escape yields a control or non-ASCII byte. */
 static int decode_segment(const char *s, const char *end, char *out, size_t outsz,
                           struct m2m_error *err)
 {
     size_t n = 0;
     int rc = -1;
 
-    for (; s < end; s++) {
-        int c = (unsigned char)*s;
+    for (const char *p = s; p < end; p++) {
+        int c = (unsigned char)*p;
 
         if (c == '%') {
-            int hi;
+            int hi = end - p >= 3 ? hexval(p[1]) : -1;
+            int lo = hi >= 0 ? hexval(p[2]) : -1;
 
-            M2M_ENSURE(end - s >= 3, M2M_E_BAD_MESSAGE, "truncated %%-escape in the KeID");
-            hi = hexval(s[1]);
-            M2M_ENSURE(hi >= 0 && hexval(s[2]) >= 0, M2M_E_BAD_MESSAGE,
-                       "malformed %%-escape in the KeID");
-            c = hi * 16 + hexval(s[2]);
-            s += 2;
+            M2M_ENSURE(hi >= 0 && lo >= 0, M2M_E_BAD_MESSAGE,
+                       "malformed percent-encoding at offset %td of the KeID", p - s);
+            c = hi * 16 + lo;
+            M2M_ENSURE(c > 0x20 && c < 0x7f, M2M_E_BAD_MESSAGE,
+                       "percent-encoded byte 0x%02x in the KeID is not printable ASCII", c);
+            p += 2;
+        } else {
+            M2M_ENSURE(pchar_plain((unsigned char)c), M2M_E_BAD_MESSAGE,
+                       "byte 0x%02x must be percent-encoded in the KeID", c);
         }
-        M2M_ENSURE(c > 0x20 && c < 0x7f, M2M_E_BAD_MESSAGE,
-                   "the KeID holds a character that is not printable ASCII");
         M2M_ENSURE(n + 1 < outsz, M2M_E_BAD_MESSAGE, "KeID too long");
         out[n++] = (char)c;
     }
@@ -107,14 +116,46 @@ static int parse_suid(const char *s, unsigned *suid, struct m2m_error *err)
     unsigned long v = 0;
     int rc = -1;
 
-    M2M_ENSURE(*s != '\0' && strlen(s) <= 3, M2M_E_BAD_MESSAGE, "SUID must be 1-3 digits");
-    for (const char *p = s; *p; p++) {
-        M2M_ENSURE(*p >= '0' && *p <= '9', M2M_E_BAD_MESSAGE, "SUID must be decimal digits");
+    M2M_ENSURE(*s != '\0' && strlen(s) <= 3 && strspn(s, "0123456789") == strlen(s), M2M_E_SUID,
+               "'%.16s' is not a SUID", s);
+    for (const char *p = s; *p; p++)
         v = v * 10 + (unsigned long)(*p - '0');
-    }
     *suid = (unsigned)v;
     rc = 0;
 out:
+    return rc;
+}
+
+/* The query: ua=<10 hex digits> at most once (lowercased); other parameters are ignored. */
+static int parse_query(const char *q, char ua[M2M_FETCH_UA_HEX_LEN + 1], struct m2m_error *err)
+{
+    int rc = -1;
+
+    while (q != NULL && *q != '\0') {
+        size_t n = strcspn(q, "&");
+
+        if (n >= 2 && strncmp(q, "ua", 2) == 0 && (n == 2 || q[2] == '=')) {
+            M2M_ENSURE(ua[0] == '\0', M2M_E_BAD_MESSAGE, "ua given twice");
+            M2M_ENSURE(n > 3, M2M_E_BAD_MESSAGE, "ua needs a value");
+            M2M_ENSURE(n == 3 + M2M_FETCH_UA_HEX_LEN, M2M_E_BAD_MESSAGE,
+                       "ua must be %d hex digits (5-byte Ua security protocol id)",
+                       M2M_FETCH_UA_HEX_LEN);
+            for (size_t i = 0; i < M2M_FETCH_UA_HEX_LEN; i++) {
+                int v = hexval(q[3 + i]);
+
+                M2M_ENSURE(v >= 0, M2M_E_BAD_MESSAGE, "ua is not hex");
+                ua[i] = "0123456789abcdef"[v];
+            }
+            ua[M2M_FETCH_UA_HEX_LEN] = '\0';
+        }
+        q += n;
+        if (*q == '&')
+            q++;
+    }
+    rc = 0;
+out:
+    if (rc != 0)
+        ua[0] = '\0';
     return rc;
 }
 
@@ -131,14 +172,10 @@ int m2m_fetch_path_parse(const char *path, const char *query, char *keid, size_t
     seg = path + sizeof(FETCH_PREFIX) - 1;
     slash = strchr(seg, '/');
     M2M_ENSURE(slash != NULL && strchr(slash + 1, '/') == NULL, M2M_E_BAD_MESSAGE,
-               "expected /fetchCredentials/{KeID}/{SUID}");
+               "path must be /fetchCredentials/{KeID}/{SUID}");
     M2M_GUARD(decode_segment(seg, slash, keid, keidsz, err));
     M2M_GUARD(parse_suid(slash + 1, suid, err));
-    if (query != NULL && query[0] != '\0') {
-        M2M_ENSURE(strncmp(query, "ua=", 3) == 0 && ua_ok(query + 3), M2M_E_BAD_MESSAGE,
-                   "the only query is ua=<%d lowercase hex digits>", M2M_FETCH_UA_HEX_LEN);
-        memcpy(ua, query + 3, M2M_FETCH_UA_HEX_LEN + 1);
-    }
+    M2M_GUARD(parse_query(query, ua, err));
     rc = 0;
 out:
     return rc;

@@ -73,24 +73,20 @@ static int session_proves(const struct m2m_mef_session *s, const char *origin,
     return strcasecmp(s->cert.identity, t->cert_id) == 0;
 }
 
-/* /fetchCredentials/{KeID}/{SUID}, the KeID percent-encoded where needed (a B-TID). */
-static int parse_path(const char *path, char *keid, size_t keidsz, char *issuer, size_t issuersz,
-                      unsigned *suid, struct m2m_error *err)
+/* /fetchCredentials/{KeID}/{SUID}[?ua=...], the KeID percent-encoded where needed (a B-TID). */
+static int parse_path(const struct m2m_mef_request *req, char *keid, size_t keidsz, char *issuer,
+                      size_t issuersz, unsigned *suid, unsigned char ua[M2M_GBA_UA_ID_LEN],
+                      bool *has_ua, struct m2m_error *err)
 {
-    const char *p = path + strlen("/fetchCredentials/");
-    const char *slash = strchr(p, '/');
-    char *end = NULL;
-    unsigned long v;
+    char decoded[M2M_STORE_KEYID_MAX], uahex[M2M_FETCH_UA_HEX_LEN + 1];
     int rc = -1;
 
-    M2M_ENSURE(slash != NULL && slash > p && (size_t)(slash - p) < 3 * M2M_STORE_KEYID_MAX,
-               M2M_E_BAD_MESSAGE, "path must be /fetchCredentials/{KeID}/{SUID}");
-    M2M_GUARD(mef_fetch_keyid(p, (size_t)(slash - p), keid, keidsz, issuer, issuersz, err));
-    v = strtoul(slash + 1, &end, 10);
-    M2M_ENSURE(slash[1] >= '0' && slash[1] <= '9' && *end == '\0' && v <= 255, M2M_E_SUID,
-               "'%.16s' is not a SUID", slash + 1);
-    M2M_ENSURE(m2m_suid_valid((unsigned)v), M2M_E_SUID, "%lu is not a defined SUID", v);
-    *suid = (unsigned)v;
+    M2M_GUARD(
+        m2m_fetch_path_parse(req->path, req->query, decoded, sizeof(decoded), suid, uahex, err));
+    M2M_GUARD(mef_fetch_keyid(decoded, keid, keidsz, issuer, issuersz, err));
+    M2M_ENSURE(*suid <= 255 && m2m_suid_valid(*suid), M2M_E_SUID, "%u is not a defined SUID",
+               *suid);
+    M2M_GUARD(mef_fetch_ua(uahex, ua, has_ua, err));
     rc = 0;
 out:
     return rc;
@@ -143,8 +139,8 @@ void mef_fetch(struct m2m_mef *mef, struct m2m_store *store, const struct m2m_me
 
     memset(&r, 0, sizeof(r));
     memset(&t, 0, sizeof(t));
-    if (parse_path(req->path, keid, sizeof(keid), issuer, sizeof(issuer), &suid, &err) != 0 ||
-        mef_fetch_ua(req->query, ua, &has_ua, &err) != 0) {
+    if (parse_path(req, keid, sizeof(keid), issuer, sizeof(issuer), &suid, ua, &has_ua, &err) !=
+        0) {
         mef_fail_err(resp, "fetchCredentials", &err);
         goto refused;
     }

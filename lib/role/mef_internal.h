@@ -62,12 +62,13 @@ void mef_root_credential(struct m2m_mef *mef, struct m2m_store *store,
                          const struct m2m_mef_request *req, struct m2m_mef_response *resp);
 void mef_fetch(struct m2m_mef *mef, struct m2m_store *store, const struct m2m_mef_request *req,
                struct m2m_mef_response *resp);
-/* The KeID segment of a fetch path: percent-decoded strictly, then a KeID or a B-TID in its
+/* The decoded KeID of a fetch path (m2m_fetch_path_parse) as a KeID or a B-TID in its
  * canonical form, and the FQDN of its issuer (mef_fetch_gba.c). */
-int mef_fetch_keyid(const char *raw, size_t len, char *keid, size_t keidsz, char *issuer,
-                    size_t issuersz, struct m2m_error *err);
-/* The ua query parameter: a 5-byte TLS-PSK Ua security protocol id (TS 33.220 Annex H). */
-int mef_fetch_ua(const char *query, unsigned char ua[M2M_GBA_UA_ID_LEN], bool *has_ua,
+int mef_fetch_keyid(const char *decoded, char *keid, size_t keidsz, char *issuer, size_t issuersz,
+                    struct m2m_error *err);
+/* The ua of a fetch path (hex, "" when absent): a 5-byte TLS-PSK Ua security protocol id
+ * (TS 33.220 Annex H). */
+int mef_fetch_ua(const char *hex, unsigned char ua[M2M_GBA_UA_ID_LEN], bool *has_ua,
                  struct m2m_error *err);
 /* Ks_NAF for a GBA Ke, once the NAF passed the user security settings; NULL with resp
  * filled as a refusal otherwise. ua NULL: the request gave none. */

@@ -65,10 +65,12 @@ static const struct {
     {"escaped newline", "/fetchCredentials/abc%0A/21", NULL},
     {"escaped space", "/fetchCredentials/a%20b/21", NULL},
     {"non-ASCII byte", "/fetchCredentials/a%C3%A9b/21", NULL},
-    {"unknown query", "/fetchCredentials/abc@mef.example.com/21", "x=1"},
+    {"unescaped space", "/fetchCredentials/a b@mef.example.com/21", NULL},
+    {"unescaped quote", "/fetchCredentials/a\"b@mef.example.com/21", NULL},
     {"short ua", "/fetchCredentials/abc@mef.example.com/21", "ua=010001"},
-    {"uppercase ua", "/fetchCredentials/abc@mef.example.com/21", "ua=01000100AE"},
-    {"ua and more", "/fetchCredentials/abc@mef.example.com/21", "ua=01000100ae&x=1"},
+    {"ua not hex", "/fetchCredentials/abc@mef.example.com/21", "ua=01000100xz"},
+    {"ua without value", "/fetchCredentials/abc@mef.example.com/21", "x=1&ua"},
+    {"ua twice", "/fetchCredentials/abc@mef.example.com/21", "ua=01000100ae&ua=01000100ae"},
 };
 
 static void test_refused(void **state)
@@ -82,8 +84,25 @@ static void test_refused(void **state)
         if (m2m_fetch_path_parse(bad[i].path, bad[i].query, keid, sizeof(keid), &suid, ua, &err) ==
             0)
             fail_msg("%s: accepted", bad[i].name);
-        assert_int_equal(err.code, M2M_E_BAD_MESSAGE);
+        assert_true(err.code == M2M_E_BAD_MESSAGE || err.code == M2M_E_SUID);
     }
+}
+
+/* Unescaped sub-delimiters are pchars; other query parameters are ignored; ua is
+ * normalised to lowercase. */
+static void test_lenient_forms(void **state)
+{
+    char keid[400], ua[M2M_FETCH_UA_HEX_LEN + 1];
+    unsigned suid = 0;
+    struct m2m_error err;
+
+    (void)state;
+    assert_int_equal(m2m_fetch_path_parse("/fetchCredentials/ab+c==@mef.example.com/22",
+                                          "x=1&ua=01000100AE", keid, sizeof(keid), &suid, ua, &err),
+                     0);
+    assert_string_equal(keid, "ab+c==@mef.example.com");
+    assert_int_equal(suid, 22);
+    assert_string_equal(ua, "01000100ae");
 }
 
 static void test_format_refused(void **state)
@@ -106,6 +125,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_lenient_forms),
         cmocka_unit_test(test_format_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
