@@ -74,11 +74,15 @@ static int bound_key(struct m2m_store *store, const char *identity, struct m2m_s
                      struct m2m_maf_response *resp)
 {
     char id[M2M_STORE_KEYID_MAX];
+    struct m2m_btid bt;
     struct m2m_error e;
 
     m2m_error_clear(&e);
-    /* Stored ids are canonical (lowercase hex, normalised FQDN), as the lookup wrote them. */
-    if (m2m_keyid_canonical(identity, id, sizeof(id), &e) == 0 &&
+    /* Stored ids are canonical (lowercase hex, normalised FQDN), as the lookup wrote them; a
+     * B-TID's row is the one under the B-TID itself (lib/role/keyfetch.c). */
+    if ((m2m_keyid_btid_parse(identity, &bt, NULL) == 0
+             ? m2m_keyid_btid_format(bt.rand, bt.fqdn, id, sizeof(id), &e)
+             : m2m_keyid_canonical(identity, id, sizeof(id), &e)) == 0 &&
         m2m_store_maf_get(store, id, (int64_t)time(NULL), rec, NULL, &e) == 0)
         return 0;
     if (e.code == M2M_E_STORE_REVOKED || e.code == M2M_E_STORE_EXPIRED ||
@@ -149,7 +153,10 @@ static void client_registration(struct m2m_maf *maf, struct m2m_store *store,
     }
     until = (int64_t)time(NULL) + maf->cfg.registration_lifetime;
     reg.expires = (time_t)(until < rec.expires ? until : rec.expires);
-    snprintf(reg.assigned_symm_key_id, sizeof(reg.assigned_symm_key_id), "%s", rec.kmid);
+    /* GBA: KmID = KeID = B-TID (SPEC.md section 8); the cache's second id is per suite. */
+    snprintf(reg.assigned_symm_key_id, sizeof(reg.assigned_symm_key_id), "%s",
+             m2m_keyid_btid_parse(rec.keid, &(struct m2m_btid){0}, NULL) == 0 ? rec.keid
+                                                                              : rec.kmid);
     snprintf(reg.enrolee_id, sizeof(reg.enrolee_id), "%s", rec.enrolee_id);
     if (new_reg_id(reg.client_reg_id, sizeof(reg.client_reg_id)) != 0 ||
         (resp->body = m2m_client_registration_encode(&reg, &e)) == NULL) {

@@ -15,6 +15,7 @@ struct boot_opts {
     char cert[1024], key[1024], chain[1024];
     char kpm_id[256], kpm_hex[130], kpm_file[1024], usim[1024];
     char site[128], state[1024], mechanisms[128], transports[64];
+    char maf_uri[1024]; /* "FQDN=URL[,FQDN=URL...]": where a GBA NAF that is a MAF listens */
     double lat, lon;
     int has_location, json, reveal, timeout_s;
 };
@@ -31,5 +32,13 @@ int boot_plan(const struct boot_opts *o, const struct instruction *in, struct en
 /* The client registration with one MAF (TS-0003 V3 8.8.2.3) on TLS-PSK with KeID and Km. */
 int boot_register_maf(const struct enrol_result *r, const struct enrol_maf *m, int timeout_s,
                       char *reg_id, size_t reg_sz, struct m2m_error *err);
+
+/* The URL of the MAF fqdn: its entry in map ("FQDN=URL,..."), else https://FQDN:8444. */
+int boot_maf_uri(const char *map, const char *fqdn, char *out, size_t outsz, struct m2m_error *err);
+/* The client registration with a MAF of the GBA framework: identity B-TID, key Ks_NAF;
+ * enrolee_id receives the Enrolee-ID the MAF names. */
+int boot_register_gba(const struct enrol_result *r, const struct enrol_gba_naf *n, const char *uri,
+                      int timeout_s, char *reg_id, size_t reg_sz, char *enrolee_id,
+                      size_t enrolee_sz, struct m2m_error *err);
 
 #endif

@@ -48,6 +48,8 @@ static const char USAGE[] =
     "  --cert/--key/--chain  this node's certificate (briefing and certificate enrolment)\n"
     "  --kpm-id/--kpm-hex/--kpm-file  a pre-provisioned key, for the psk mechanism\n"
     "  --usim FILE       the software USIM, for the gba mechanism (docs/gba.md)\n"
+    "  --maf-uri FQDN=URL[,FQDN=URL...]\n"
+    "                    where a GBA NAF that is a MAF listens (default https://FQDN:8444)\n"
     "  --site, --lat, --lon  what the node reports about where it is\n"
     "  --mechanisms LIST mechanisms this node supports, comma-separated\n"
     "                    (default: certificate,pki, plus psk when a Kpm is given and gba\n"
@@ -72,6 +74,7 @@ static int set_opt(struct boot_opts *o, const char *name, const char *v)
         {"kpm-hex", o->kpm_hex, sizeof(o->kpm_hex)},
         {"kpm-file", o->kpm_file, sizeof(o->kpm_file)},
         {"usim", o->usim, sizeof(o->usim)},
+        {"maf-uri", o->maf_uri, sizeof(o->maf_uri)},
         {"site", o->site, sizeof(o->site)},
         {"state", o->state, sizeof(o->state)},
         {"mechanisms", o->mechanisms, sizeof(o->mechanisms)},
@@ -111,27 +114,17 @@ static int on_ini(void *user, const char *section, const char *name, const char 
 static int parse_opts(int argc, char **argv, struct boot_opts *o)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"bbn", required_argument, NULL, 1},
-        {"bbn-name", required_argument, NULL, 1},
-        {"bbn-root", required_argument, NULL, 1},
-        {"cert", required_argument, NULL, 1},
-        {"key", required_argument, NULL, 1},
-        {"chain", required_argument, NULL, 1},
-        {"kpm-id", required_argument, NULL, 1},
-        {"kpm-hex", required_argument, NULL, 1},
-        {"kpm-file", required_argument, NULL, 1},
-        {"site", required_argument, NULL, 1},
-        {"lat", required_argument, NULL, 1},
-        {"lon", required_argument, NULL, 1},
-        {"state", required_argument, NULL, 1},
-        {"mechanisms", required_argument, NULL, 1},
-        {"timeout", required_argument, NULL, 1},
-        {"usim", required_argument, NULL, 1},
-        {"json", no_argument, NULL, 'j'},
-        {"reveal", no_argument, NULL, 'R'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},   {"bbn", required_argument, NULL, 1},
+        {"bbn-name", required_argument, NULL, 1},   {"bbn-root", required_argument, NULL, 1},
+        {"cert", required_argument, NULL, 1},       {"key", required_argument, NULL, 1},
+        {"chain", required_argument, NULL, 1},      {"kpm-id", required_argument, NULL, 1},
+        {"kpm-hex", required_argument, NULL, 1},    {"kpm-file", required_argument, NULL, 1},
+        {"site", required_argument, NULL, 1},       {"lat", required_argument, NULL, 1},
+        {"lon", required_argument, NULL, 1},        {"state", required_argument, NULL, 1},
+        {"mechanisms", required_argument, NULL, 1}, {"timeout", required_argument, NULL, 1},
+        {"usim", required_argument, NULL, 1},       {"maf-uri", required_argument, NULL, 1},
+        {"json", no_argument, NULL, 'j'},           {"reveal", no_argument, NULL, 'R'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     int c, idx, line;
 
@@ -298,6 +291,26 @@ out:
 
 /* ---- Bootstrap-Execution (the plan: bootstrap_plan.c) ---- */
 
+/* GBA: the client registration with each NAF that is a MAF (SUID 21), at the URL --maf-uri
+ * names for it, else https://FQDN:8444 (DESIGN.md section 3). */
+static int register_gba_mafs(const struct boot_opts *o, struct enrol_result *r, struct progress *p,
+                             struct m2m_error *err)
+{
+    for (size_t i = 0; i < r->n_naf; i++) {
+        char uri[512], reg[256], enrolee[M2M_ID_MAX + 1];
+
+        if (r->naf[i].suid != M2M_SUID_REMOTE_MAF)
+            continue;
+        if (boot_maf_uri(o->maf_uri, r->naf[i].fqdn, uri, sizeof(uri), err) != 0 ||
+            boot_register_gba(r, &r->naf[i], uri, o->timeout_s, reg, sizeof(reg), enrolee,
+                              sizeof(enrolee), err) != 0)
+            return -1;
+        phase(p, "execution", "registered with MAF %s: clientRegId %s, KmID %s, Enrolee-ID %s",
+              r->naf[i].fqdn, reg, r->ub.btid, enrolee);
+    }
+    return 0;
+}
+
 static int execution(const struct boot_opts *o, const struct instruction *in,
                      struct enrol_result *r, struct progress *p, struct m2m_error *err)
 {
@@ -312,7 +325,7 @@ static int execution(const struct boot_opts *o, const struct instruction *in,
             return -1;
         phase(p, "execution", "bootstrapped at %s: B-TID %s, Ks_NAF for %zu NAF(s)",
               in->msg.target_id, r->ub.btid, r->n_naf);
-        return 0;
+        return register_gba_mafs(o, r, p, err);
     }
     if (enrol_run(&eo, r, err) != 0)
         return -1;

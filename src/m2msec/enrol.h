@@ -35,6 +35,11 @@ struct enrol_opts {
     unsigned naf_suid[ENROL_MAX_NAF];
 };
 
+/* The TLS-PSK suite a GBA node's Ks_NAF is bound to (Ua id 01 00 01 00 AE, TS 33.220
+ * Annex H): TLS_PSK_WITH_AES_128_CBC_SHA256, the PSK suite TS-0003 V3 10.2 requires over
+ * TLS. The node offers only this suite with a B-TID. */
+#define ENROL_GBA_SUITE 0x00AE
+
 /* Ks_NAF for one NAF (3GPP TS 33.220 B.3): the Km (or Kpsa) of the GBA framework. */
 struct enrol_gba_naf {
     char fqdn[M2M_FQDN_MAX + 1];

@@ -15,8 +15,7 @@
 
 /* TS-0003 10.2: the TLS-PSK suite of the PSK frameworks, TLS_PSK_WITH_AES_128_CBC_SHA256. The
  * Ua id binds Ks_NAF to it (TS 33.220 H.2), so the PSK client offers only this suite. */
-#define GBA_UA_SUITE      0x00ae
-#define GBA_UA_SUITE_TEXT "00ae"
+#define GBA_UA_SUITE_TEXT "00ae" /* ENROL_GBA_SUITE */
 
 /* --gba runs Ub instead of the Enrolment Exchange: no certificate, Kpm or MEF URL. */
 int enrol_gba_check_opts(const struct enrol_opts *o)
@@ -63,7 +62,7 @@ static int derive_nafs(const struct enrol_opts *o, struct enrol_result *r, struc
 {
     unsigned char ua[M2M_GBA_UA_ID_LEN];
 
-    m2m_gba_ua_tls_psk(GBA_UA_SUITE, ua);
+    m2m_gba_ua_tls_psk(ENROL_GBA_SUITE, ua);
     for (size_t i = 0; i < o->n_naf; i++) {
         struct enrol_gba_naf *n = &r->naf[r->n_naf];
         if (m2m_fqdn_canonical(o->naf[i], n->fqdn, sizeof(n->fqdn), err) != 0 ||

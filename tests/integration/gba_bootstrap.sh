@@ -27,6 +27,29 @@ mef_admin target allow --id maf.example.com --suid 21 >/dev/null
 mef_start || { fail "mef starts"; cat "$T_DIR/mef.log"; t_done; exit 1; }
 wait_for_port "$GBA_PORT" || fail "Ub listener up"
 
+# The MAF: meets the B-TID as a TLS-PSK identity and fetches Ks_NAF from the MEF.
+MAF_PORT=$(free_port)
+cat >"$T_DIR/maf.conf" <<CONF
+[daemon]
+store = sqlite:$T_DIR/maf.db
+kek_file = $T_DIR/kek
+log_level = debug
+[maf]
+fqdn = maf.example.com
+listen = 127.0.0.1:$MAF_PORT
+cert = $P/maf.cert.pem
+key = $P/maf.key.pem
+chain = $P/sp.cert.pem
+trust = mefs
+mef = mef.example.com https://127.0.0.1:$MEF_PORT
+[trust.mefs]
+anchors = $P/root.cert.pem
+flavours = fqdn
+CONF
+"$M2MD" -c "$T_DIR/maf.conf" 2>>"$T_DIR/maf.log" &
+T_PIDS+=("$!")
+wait_for_port "$MAF_PORT" || { fail "maf starts"; cat "$T_DIR/maf.log"; t_done; exit 1; }
+
 cat >"$T_DIR/rules.conf" <<CONF
 [rule.gba-site]
 trust = manufacturer
@@ -70,6 +93,7 @@ key = $P/dev.key.pem
 chain = $P/dev.chain.pem
 site = gba-site
 usim = $T_DIR/usim.json
+maf-uri = maf.example.com=https://127.0.0.1:$MAF_PORT
 CONF
 entry() { # STATE TYPE PEER FIELD
   python3 - "$@" <<'PY'
@@ -89,6 +113,16 @@ out=$("$M2M" bootstrap --config "$T_DIR/node.conf" --state "$T_DIR/st") || fail 
 check_match "briefing names gba" "$out" 'briefing +mechanism gba, target mef.example.com'
 check_match "execution: B-TID" "$out" 'execution +bootstrapped at mef.example.com: B-TID [A-Za-z0-9+/]{22}==@mef.example.com, Ks_NAF for 1 NAF'
 BTID=$(entry "$T_DIR/st" Ke mef.example.com id)
+# The MAF handshake: psk_identity = B-TID, psk = Ks_NAF (TLS_PSK_WITH_AES_128_CBC_SHA256),
+# the MAF fetching Ks_NAF with ua=01000100ae and assigning KmID = B-TID.
+check_contains "execution: registered with the MAF under the B-TID" "$out" \
+  "registered with MAF maf.example.com: clientRegId reg-"
+check_contains "the MAF assigned KmID = B-TID and the subscriber's Enrolee-ID" "$out" \
+  "KmID $BTID, Enrolee-ID //sp.example.com/CSE77"
+check_contains "the MAF fetched Ks_NAF from the MEF" "$(cat "$T_DIR/maf.log")" \
+  "fetched from mef.example.com, cached as $BTID#ua=01000100ae"
+check_contains "the MEF issued it for that Ua id to the MAF" "$(cat "$T_DIR/mef.log")" \
+  "issued SUID 21 key of $BTID to maf.example.com"
 check_eq "Km of the MAF under the B-TID" "$(entry "$T_DIR/st" Km maf.example.com keId)" "$BTID"
 check_eq "Km for SUID 21" "$(entry "$T_DIR/st" Km maf.example.com suid)" 21
 ENC=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$BTID")

@@ -36,6 +36,13 @@ check_empty() { if [ -z "$2" ]; then ok "$1"; else fail "$1: got '$2', want noth
 # check_match NAME TEXT REGEX
 check_match() { if [[ "$2" =~ $3 ]]; then ok "$1"; else fail "$1: '$2' does not match /$3/"; fi; }
 
+# check_contains NAME TEXT NEEDLE: NEEDLE (a fixed string, not empty) occurs in TEXT.
+check_contains() {
+  if [ -z "$3" ]; then fail "$1: empty needle"
+  elif [[ "$2" == *"$3"* ]]; then ok "$1"
+  else fail "$1: '$3' not in '${2:0:400}'"; fi
+}
+
 # A free TCP/UDP port on 127.0.0.1.
 free_port() {
   python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1]=="udp" else socket.SOCK_STREAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "${1:-tcp}"
