@@ -28,6 +28,7 @@
 #define KPSA_ID    "00112233445566778899aabbccddeeff@sp.example.com"
 #define KPSA_KEY   "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define KEID       "000102030405060708090a0b0c0d0e0f@mef.example.com"
+#define BTID       "AAECAwQFBgcICQoLDA0ODw==@mef.example.com"
 #define ENROLEE    ASSOC_SP "/CSE1001"
 #define FETCH_MS   2000 /* the slow MEF */
 #define FAST_MS    1000 /* bound on the other peer's whole association and echo */
@@ -46,21 +47,22 @@ struct fake_mef {
     int refuse;
     atomic_int entered;
     atomic_int returned;
+    char ua[16]; /* the Ua id the last fetch named, "-" for none */
 };
 
 static int fake_fetch(void *arg, const char *mef_fqdn, const char *mef_url, const char *keid,
                       unsigned suid, const char *ua, const char *origin, int timeout_ms,
                       struct m2m_fetch_response *out, struct m2m_error *err)
 {
-    (void)ua;
     struct fake_mef *m = arg;
     struct timespec nap = {FETCH_MS / 1000, (FETCH_MS % 1000) * 1000L * 1000L};
     int rc = 0;
 
     (void)mef_fqdn, (void)mef_url, (void)suid, (void)origin, (void)timeout_ms;
+    snprintf(m->ua, sizeof(m->ua), "%s", ua != NULL ? ua : "-");
     atomic_store(&m->entered, 1);
     nanosleep(&nap, NULL);
-    if (m->refuse || strcmp(keid, KEID) != 0) {
+    if (m->refuse || (strcmp(keid, KEID) != 0 && strcmp(keid, BTID) != 0)) {
         rc = m2m_error_set(err, M2M_E_TLS_PSK_UNKNOWN, "MEF refused (HTTP 403): unknown KeID");
     } else {
         memset(out, 0, sizeof(*out));
@@ -231,12 +233,17 @@ static void fast_peer(struct world *w, struct m2m_assoc_conn **conn)
 
 struct fetch_case {
     const char *name;
-    int refuse; /* the MEF refuses the KeID */
+    int refuse;           /* the MEF refuses the KeID */
+    const char *identity; /* A's PSK identity */
+    const char *ua;       /* the Ua id the fetch must name ("-": none) */
 };
 
 static const struct fetch_case cases[] = {
-    {"MEF answers after a delay", 0},
-    {"MEF refuses after a delay", 1},
+    {"MEF answers after a delay", 0, KEID, "-"},
+    {"MEF refuses after a delay", 1, KEID, "-"},
+    /* GBA (SPEC.md section 8): the fetch names the Ua id of the suite B chose (B prefers
+     * PSK-AES128-GCM-SHA256, 0x00A8), since Ks_NAF is bound to it. */
+    {"B-TID: MEF answers Ks_NAF for the suite", 0, BTID, "01000100a8"},
 };
 
 static void run_case(const struct fetch_case *fc)
@@ -249,13 +256,14 @@ static void run_case(const struct fetch_case *fc)
     print_message("%s\n", fc->name);
     world_make(&w, fc->refuse);
     memset(&slow, 0, sizeof(slow));
-    slow.cfg = a_config(KEID, KEY_HEX);
+    slow.cfg = a_config(fc->identity, KEY_HEX);
     slow.port = w.srv.port;
     assert_int_equal(pthread_create(&th, NULL, slow_client_main, &slow), 0);
     wait_entered(&w.mef);
     fast_peer(&w, &fast);
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_true(atomic_load(&w.mef.returned));
+    assert_string_equal(w.mef.ua, fc->ua);
     if (fc->refuse) {
         assert_int_not_equal(slow.rc, 0);
         assert_null(slow.conn);
