@@ -6,6 +6,7 @@
 #include <m2msec/error.h>
 #include <m2msec/secret.h>
 #include <m2msec/encoding.h>
+#include <m2msec/file.h>
 #include <m2msec/crypto.h>
 #include <m2msec/id.h>
 #include <m2msec/pki.h>

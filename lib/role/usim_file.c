@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <m2msec/encoding.h>
+#include <m2msec/file.h>
 #include <m2msec/id.h>
 #include <m2msec/usim.h>
 
@@ -100,42 +101,8 @@ out:
     return rc;
 }
 
-/* ---- writing: temporary file, fsync, rename, fsync of the directory ---- */
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static int sync_parent(const char *path)
-{
-    char dir[4096];
-    char *slash;
-    int fd, rc;
-
-    snprintf(dir, sizeof(dir), "%s", path);
-    slash = strrchr(dir, '/');
-    if (slash == NULL)
-        snprintf(dir, sizeof(dir), ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-    if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        return -1;
-    rc = fsync(fd);
-    close(fd);
-    return rc;
-}
+/* ---- writing (m2m_file_replace_private: temporary file, fsync, rename, fsync of the
+ * directory) ---- */
 
 static char *render(const struct usim_file *u, struct m2m_error *err)
 {
@@ -161,34 +128,14 @@ static char *render(const struct usim_file *u, struct m2m_error *err)
 
 static int save(const struct usim_file *u, struct m2m_error *err)
 {
-    char tmp[4096 + 16];
-    char *text = NULL;
-    int fd = -1, rc = -1;
+    char *text = render(u, err);
+    int rc;
 
-    M2M_GUARD_PTR(text = render(u, err));
-    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", u->path);
-    fd = mkstemp(tmp); /* 0600 */
-    M2M_ENSURE(fd >= 0, M2M_E_IO, "cannot create a file beside %s", u->path);
-    if (fchmod(fd, 0600) != 0 || write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0 ||
-        close(fd) != 0) {
-        fd = -1;
-        unlink(tmp);
-        M2M_BAIL(M2M_E_IO, "writing %s", tmp);
-    }
-    fd = -1;
-    if (rename(tmp, u->path) != 0) {
-        unlink(tmp);
-        M2M_BAIL(M2M_E_IO, "replacing %s", u->path);
-    }
-    M2M_ENSURE(sync_parent(u->path) == 0, M2M_E_IO, "syncing the directory of %s", u->path);
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
-    if (text != NULL) {
-        m2m_wipe(text, strlen(text));
-        free(text);
-    }
+    if (text == NULL)
+        return -1;
+    rc = m2m_file_replace_private(u->path, text, strlen(text), err);
+    m2m_wipe(text, strlen(text));
+    free(text);
     return rc;
 }
 

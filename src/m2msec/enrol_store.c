@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <m2msec/encoding.h>
+#include <m2msec/file.h>
 
 #include "enrol.h"
 
@@ -230,60 +231,13 @@ static int add_entries(json_t *keys, const struct enrol_result *r, struct m2m_er
     return 0;
 }
 
-/* ---- Atomic write ---- */
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static int sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc;
-
-    if (fd < 0)
-        return -1;
-    rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 static int write_atomic(const char *dir, const char *text, struct m2m_error *err)
 {
-    char tmp[4096], path[4096];
-    int fd, rc = -1;
+    char path[4096];
 
-    snprintf(path, sizeof(path), "%s/%s", dir, ENROL_STORE_FILE);
-    snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, ENROL_STORE_FILE);
-    fd = mkstemp(tmp); /* created 0600 */
-    if (fd < 0)
-        return m2m_error_set_errno(err, M2M_E_IO, "cannot create a file in %s", dir);
-    if (fchmod(fd, 0600) != 0 || write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0) {
-        m2m_error_set_errno(err, M2M_E_IO, "writing %s", tmp);
-        close(fd);
-        goto out;
-    }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        m2m_error_set_errno(err, M2M_E_IO, "replacing %s", path);
-        goto out;
-    }
-    /* The rename is durable only once the directory entry is. */
-    if (sync_dir(dir) != 0)
-        return m2m_error_set_errno(err, M2M_E_IO, "syncing %s", dir);
-    return 0;
-out:
-    unlink(tmp);
-    return rc;
+    if (snprintf(path, sizeof(path), "%s/%s", dir, ENROL_STORE_FILE) >= (int)sizeof(path))
+        return m2m_error_set(err, M2M_E_INVALID_ARG, "state directory path too long");
+    return m2m_file_replace_private(path, text, strlen(text), err);
 }
 
 int enrol_store_commit(const char *dir, json_t *store, const struct enrol_result *r,

@@ -29,26 +29,7 @@ wait_for_port "$GBA_PORT" || fail "Ub listener up"
 
 # The MAF: meets the B-TID as a TLS-PSK identity and fetches Ks_NAF from the MEF.
 MAF_PORT=$(free_port)
-cat >"$T_DIR/maf.conf" <<CONF
-[daemon]
-store = sqlite:$T_DIR/maf.db
-kek_file = $T_DIR/kek
-log_level = debug
-[maf]
-fqdn = maf.example.com
-listen = 127.0.0.1:$MAF_PORT
-cert = $P/maf.cert.pem
-key = $P/maf.key.pem
-chain = $P/sp.cert.pem
-trust = mefs
-mef = mef.example.com https://127.0.0.1:$MEF_PORT
-[trust.mefs]
-anchors = $P/root.cert.pem
-flavours = fqdn
-CONF
-"$M2MD" -c "$T_DIR/maf.conf" 2>>"$T_DIR/maf.log" &
-T_PIDS+=("$!")
-wait_for_port "$MAF_PORT" || { fail "maf starts"; cat "$T_DIR/maf.log"; t_done; exit 1; }
+boot_maf_start || { fail "maf starts"; cat "$T_DIR/maf.log"; t_done; exit 1; }
 
 cat >"$T_DIR/rules.conf" <<CONF
 [rule.gba-site]

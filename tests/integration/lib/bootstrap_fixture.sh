@@ -12,6 +12,32 @@ boot_pki_extra() {
   : >"$P/gw.chain.pem"
 }
 
+# boot_maf_start: a MAF (maf.example.com) on $MAF_PORT that fetches from the MEF on
+# $MEF_PORT; sets MAF_PID.
+boot_maf_start() {
+  cat >"$T_DIR/maf.conf" <<CONF
+[daemon]
+store = sqlite:$T_DIR/maf.db
+kek_file = $T_DIR/kek
+log_level = debug
+[maf]
+fqdn = maf.example.com
+listen = 127.0.0.1:$MAF_PORT
+cert = $P/maf.cert.pem
+key = $P/maf.key.pem
+chain = $P/sp.cert.pem
+trust = mefs
+mef = mef.example.com https://127.0.0.1:$MEF_PORT
+[trust.mefs]
+anchors = $P/root.cert.pem
+flavours = fqdn
+CONF
+  "$M2MD" -c "$T_DIR/maf.conf" 2>>"$T_DIR/maf.log" &
+  MAF_PID=$!
+  T_PIDS+=("$MAF_PID")
+  wait_for_port "$MAF_PORT" tcp 200 || return 1
+}
+
 # boot_setup: PKI, registrations, rules, three daemons started.
 boot_setup() {
   mef_pki
@@ -34,27 +60,7 @@ boot_setup() {
   mef_admin target allow --id maf.example.com --suid 21 --enrolee '*' >/dev/null
   mef_start || return 1
 
-  cat >"$T_DIR/maf.conf" <<CONF
-[daemon]
-store = sqlite:$T_DIR/maf.db
-kek_file = $T_DIR/kek
-log_level = debug
-[maf]
-fqdn = maf.example.com
-listen = 127.0.0.1:$MAF_PORT
-cert = $P/maf.cert.pem
-key = $P/maf.key.pem
-chain = $P/sp.cert.pem
-trust = mefs
-mef = mef.example.com https://127.0.0.1:$MEF_PORT
-[trust.mefs]
-anchors = $P/root.cert.pem
-flavours = fqdn
-CONF
-  "$M2MD" -c "$T_DIR/maf.conf" 2>>"$T_DIR/maf.log" &
-  MAF_PID=$!
-  T_PIDS+=("$MAF_PID")
-  wait_for_port "$MAF_PORT" tcp 200 || return 1
+  boot_maf_start || return 1
 
   cat >"$T_DIR/rules.conf" <<CONF
 [rule.plant-7-certificate]
