@@ -10,6 +10,7 @@
 #include <m2msec/tls.h>
 
 #include "log.h"
+#include "mef_coap.h"
 #include "service.h"
 #include "service_util.h"
 
@@ -23,6 +24,7 @@ struct mef_service {
     struct m2m_tls_config *tlscfg;
     struct m2m_tls_ctx *tls;
     struct m2m_https_server *https;
+    struct mef_coap *coap; /* the same resources over CoAPS (mef_coap.c) */
 };
 
 /* A request waiting for its durable write. */
@@ -201,7 +203,10 @@ static struct mef_service *mef_service_new(struct event_base *base, const struct
         build_tls(s, &err) != 0)
         goto fail;
     service_https_config(&hc, conf, &conf->mef.listen, reuseport, s->tls, on_request, s);
-    if ((s->https = m2m_https_server_new(base, &hc, &err)) == NULL)
+    if ((s->https = m2m_https_server_new(base, &hc, &err)) == NULL ||
+        (s->coap = mef_coap_new(
+             &(struct mef_coap_args){base, conf, s->mef, s->store, s->writer, s->tlscfg}, reuseport,
+             &err)) == NULL)
         goto fail;
     return s;
 fail:
@@ -215,7 +220,7 @@ static int mef_reload(void *svc, char *errbuf, size_t errsz)
     struct mef_service *s = svc;
     struct m2m_error err;
 
-    if (build_tls(s, &err) != 0) {
+    if (build_tls(s, &err) != 0 || mef_coap_set_tls(s->coap, s->tlscfg, &err) != 0) {
         snprintf(errbuf, errsz, "mef reload: %s (keeping the previous anchors)", err.msg);
         return -1;
     }
@@ -227,21 +232,24 @@ static void mef_drain(void *svc)
     struct mef_service *s = svc;
 
     m2m_https_server_stop_accepting(s->https);
+    mef_coap_drain(s->coap);
 }
 
 static int mef_connections(void *svc)
 {
     struct mef_service *s = svc;
 
-    return m2m_https_server_connections(s->https);
+    return m2m_https_server_connections(s->https) + mef_coap_pending(s->coap);
 }
 
 static void mef_describe(void *svc, char *buf, size_t bufsz)
 {
     struct mef_service *s = svc;
+    char coap[96];
 
-    snprintf(buf, bufsz, "mef %s listening on %s:%u", s->conf->mef.fqdn,
-             s->conf->mef.listen.address, m2m_https_server_port(s->https));
+    mef_coap_describe(s->coap, coap, sizeof(coap));
+    snprintf(buf, bufsz, "mef %s listening on %s:%u%s", s->conf->mef.fqdn,
+             s->conf->mef.listen.address, m2m_https_server_port(s->https), coap);
 }
 
 static void mef_service_free(struct mef_service *s)
@@ -249,6 +257,7 @@ static void mef_service_free(struct mef_service *s)
     if (s == NULL)
         return;
     m2m_https_server_free(s->https);
+    mef_coap_free(s->coap);
     m2m_writer_free(s->writer); /* finishes queued writes first */
     m2m_tls_ctx_free(s->tls);
     m2m_tls_config_free(s->tlscfg);
