@@ -126,4 +126,25 @@ M2M_API M2M_MUST_CHECK int m2m_tls_export(SSL *ssl, const char *label, unsigned 
  * in the job's ASYNC_WAIT_CTX; the helper waits on them and resumes the handshake. */
 M2M_API M2M_MUST_CHECK int m2m_tls_handshake_fd(SSL *ssl, int fd, struct m2m_error *err);
 
+/* ---- SSLs made by another DTLS stack (libcoap) ----
+ * Moves an SSL that the stack created from its own SSL_CTX onto ctx (made by
+ * m2m_tls_ctx_new for the same role, M2M_TRANSPORT_DTLS): our oneM2M verification, suites,
+ * groups, options and credential apply to its handshake from then on. Call it before the
+ * handshake has chosen a suite (a server in its ClientHello callback, a client before its
+ * first datagram is answered). A server SSL must come from a stack that has already
+ * checked the ClientHello's cookie with DTLSv1_listen: the cookie is not verified again.
+ * The stack's PSK callbacks stay on the SSL. */
+M2M_API M2M_MUST_CHECK int m2m_tls_adopt_ssl(SSL *ssl, struct m2m_tls_ctx *ctx,
+                                             struct m2m_error *err);
+/* 1 when the suite the handshake chose is one ctx offers (for a client whose first
+ * ClientHello left before m2m_tls_adopt_ssl). */
+M2M_API int m2m_tls_suite_allowed(SSL *ssl, struct m2m_tls_ctx *ctx);
+
+/* The client PSK a config holds (m2m_tls_config_set_psk_client), for a stack that runs its
+ * own PSK callback (libcoap takes the identity and key when its session is created).
+ * -1 when the config has none. The pointers live as long as cfg. */
+M2M_API M2M_MUST_CHECK int m2m_tls_config_psk_client(const struct m2m_tls_config *cfg,
+                                                     const char **identity,
+                                                     const struct m2m_secret **key);
+
 #endif

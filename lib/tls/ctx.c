@@ -14,9 +14,9 @@ static const char cert_suites[] =
 static const char psk_suites[] = "PSK-AES128-GCM-SHA256:PSK-AES128-CBC-SHA256:PSK-AES128-CCM8";
 
 /* X25519 first: measurably cheaper for the server than P-256 (DESIGN.md section 6). */
-static const char groups[] = "X25519:P-256";
+const char m2m_tls_groups[] = "X25519:P-256";
 /* The oneM2M certificate profile: ECDSA P-256 with SHA-256 (TS-0003 V3 10.1.1). */
-static const char sigalgs[] = "ECDSA+SHA256";
+const char m2m_tls_sigalgs[] = "ECDSA+SHA256";
 
 static int wants_cert_suites(const struct m2m_tls_config *cfg, enum m2m_tls_role role)
 {
@@ -55,8 +55,8 @@ static int set_suites(SSL_CTX *sctx, const struct m2m_tls_config *cfg, enum m2m_
     snprintf(list, sizeof(list), "%s%s%s", cert ? cert_suites : "", cert && psk ? ":" : "",
              psk ? (cfg->psk_only_suite != NULL ? cfg->psk_only_suite : psk_suites) : "");
     M2M_ENSURE_OSSL(SSL_CTX_set_cipher_list(sctx, list) == 1, M2M_E_TLS, "cipher list");
-    M2M_ENSURE_OSSL(SSL_CTX_set1_groups_list(sctx, groups) == 1, M2M_E_TLS, "groups");
-    M2M_ENSURE_OSSL(SSL_CTX_set1_sigalgs_list(sctx, sigalgs) == 1, M2M_E_TLS, "sigalgs");
+    M2M_ENSURE_OSSL(SSL_CTX_set1_groups_list(sctx, m2m_tls_groups) == 1, M2M_E_TLS, "groups");
+    M2M_ENSURE_OSSL(SSL_CTX_set1_sigalgs_list(sctx, m2m_tls_sigalgs) == 1, M2M_E_TLS, "sigalgs");
     rc = 0;
 out:
     return rc;

@@ -67,6 +67,10 @@ struct m2m_tls_ctx {
     SSL_CTX *sctx;
 };
 
+/* Key exchange groups and signature algorithms of every context (ctx.c). */
+extern const char m2m_tls_groups[];
+extern const char m2m_tls_sigalgs[];
+
 /* 1 when identity is 1..M2M_TLS_PSK_IDENTITY_MAX printable ASCII characters. */
 int m2m_tls_psk_identity_ok(const char *identity);
 

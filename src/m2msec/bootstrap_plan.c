@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <m2msec/coap.h>
 #include <m2msec/id.h>
 #include <m2msec/maf.h>
 #include <m2msec/net.h>
@@ -36,7 +37,7 @@ static int register_psk(const struct psk_registration *q, int timeout_s,
                         struct m2m_client_registration *reg, struct m2m_error *err)
 {
     struct m2m_tls_config *cfg = m2m_tls_config_new(err);
-    struct m2m_https_client *c = NULL;
+    struct m2m_client *c = NULL;
     char *body = NULL, reason[256];
     int status = 0, rsc = 0, rc = -1;
 
@@ -47,12 +48,11 @@ static int register_psk(const struct psk_registration *q, int timeout_s,
         m2m_error_set(err, M2M_E_BAD_MESSAGE, "no URI for the MAF %s", q->maf_id);
         goto out;
     }
-    if ((c = m2m_https_client_new(cfg, q->uri, q->maf_id, err)) == NULL)
+    if ((c = m2m_client_new(cfg, q->uri, q->maf_id, err)) == NULL)
         goto out;
     if (timeout_s > 0)
-        m2m_https_client_set_timeout_ms(c, timeout_s * 1000);
-    if (m2m_https_client_request(c, "POST", q->path, q->origin, "{}", &status, &rsc, &body, err) !=
-        0)
+        m2m_client_set_timeout_ms(c, timeout_s * 1000);
+    if (m2m_client_request(c, "POST", q->path, q->origin, "{}", &status, &rsc, &body, err) != 0)
         goto out;
     if (status != 200 && status != 201) {
         m2m_error_body_decode(body, strlen(body), reason, sizeof(reason));
@@ -74,7 +74,7 @@ static int register_psk(const struct psk_registration *q, int timeout_s,
     rc = 0;
 out:
     free(body);
-    m2m_https_client_free(c);
+    m2m_client_free(c);
     m2m_tls_config_free(cfg);
     return rc;
 }

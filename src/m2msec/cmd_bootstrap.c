@@ -21,6 +21,7 @@
 
 #include <m2msec/bbn.h>
 #include <m2msec/maf.h>
+#include <m2msec/coap.h>
 #include <m2msec/net.h>
 
 #include "bootstrap.h"
@@ -42,7 +43,7 @@ static const char USAGE[] =
     "                    long options (bbn, bbn-name, bbn-root, cert, key, chain, state,\n"
     "                    site, lat, lon, mechanisms, kpm-id, kpm-file, usim); flags\n"
     "                    override it\n"
-    "  --bbn URL         the Briefing Node (https://host:port)\n"
+    "  --bbn URL         the Briefing Node (https://host:port or coaps://host:port)\n"
     "  --bbn-name FQDN   the name its certificate must carry (sent as SNI)\n"
     "  --bbn-root PEM    trust anchor(s) for the Briefing Node\n"
     "  --cert/--key/--chain  this node's certificate (briefing and certificate enrolment)\n"
@@ -228,6 +229,7 @@ static char *briefing_request(const struct boot_opts *o, struct m2m_error *err)
          t = strtok_r(NULL, ",", &save))
         snprintf(req.mechanisms[req.n_mechanisms++], M2M_BBN_NAME_MAX, "%s", t);
     snprintf(req.transports[req.n_transports++], M2M_BBN_NAME_MAX, "https");
+    snprintf(req.transports[req.n_transports++], M2M_BBN_NAME_MAX, "coaps");
     req.has_site = o->site[0] != '\0';
     snprintf(req.site, sizeof(req.site), "%s", o->site);
     req.has_location = o->has_location;
@@ -260,16 +262,16 @@ static int load_anchors(struct instruction *in, struct m2m_error *err)
 static int briefing(const struct boot_opts *o, struct instruction *in, struct m2m_error *err)
 {
     struct m2m_tls_config *cfg = bbn_tls(o, err);
-    struct m2m_https_client *c = NULL;
+    struct m2m_client *c = NULL;
     char *req = NULL, *body = NULL, reason[256];
     int status = 0, rsc = 0, rc = -1;
 
     if (cfg == NULL || (req = briefing_request(o, err)) == NULL ||
-        (c = m2m_https_client_new(cfg, o->bbn, o->bbn_name, err)) == NULL)
+        (c = m2m_client_new(cfg, o->bbn, o->bbn_name, err)) == NULL)
         goto out;
     if (o->timeout_s > 0)
-        m2m_https_client_set_timeout_ms(c, o->timeout_s * 1000);
-    if (m2m_https_client_request(c, "POST", "/briefing", NULL, req, &status, &rsc, &body, err) != 0)
+        m2m_client_set_timeout_ms(c, o->timeout_s * 1000);
+    if (m2m_client_request(c, "POST", "/briefing", NULL, req, &status, &rsc, &body, err) != 0)
         goto out;
     if (status != 200) {
         m2m_error_body_decode(body, strlen(body), reason, sizeof(reason));
@@ -284,7 +286,7 @@ static int briefing(const struct boot_opts *o, struct instruction *in, struct m2
 out:
     free(req);
     free(body);
-    m2m_https_client_free(c);
+    m2m_client_free(c);
     m2m_tls_config_free(cfg);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <m2msec/coap.h>
 #include <m2msec/net.h>
 
 #include "cli.h"
@@ -20,14 +21,16 @@ static const char USAGE[] =
     "                     | --kpm-id ID (--kpm-hex HEX|- | --kpm-file FILE))\n"
     "                    [--mef-flavour fqdn] [--id ORIGIN] [--root-credential]\n"
     "                    [--no-maf] [--remote-management] [--cert-enrolment]\n"
-    "                    [--timeout SECONDS] [--reveal] [--json]\n"
+    "                    [--coap] [--timeout SECONDS] [--reveal] [--json]\n"
     "       m2msec enrol --gba --usim FILE --bsf URL --mef-name FQDN --mef-root PEM\n"
     "                    --state DIR [--maf FQDN]... [--timeout SECONDS] [--reveal] [--json]\n"
     "\n"
     "Enrols with an M2M Enrolment Function over one TLS session and stores the resulting\n"
     "Ke, Km and KmID in DIR/credentials.json (mode 0600).\n"
     "\n"
-    "  --mef URL            MEF base URL to connect to (https://host:port)\n"
+    "  --mef URL            MEF base URL to connect to (https://host:port, or\n"
+    "                       coaps://host:port for CoAP over DTLS)\n"
+    "  --coap               require CoAP over DTLS (the URL must be coaps://)\n"
     "  --mef-name FQDN      the MEF's name: sent as SNI, checked in its certificate, and\n"
     "                       the domain of the KeID\n"
     "  --mef-root PEM       trust anchor(s) for the MEF's certificate (certificate mode)\n"
@@ -76,6 +79,7 @@ static int parse_opts(int argc, char **argv, struct enrol_opts *o)
         {"usim", required_argument, NULL, 'U'},
         {"bsf", required_argument, NULL, 'B'},
         {"maf", required_argument, NULL, 'A'},
+        {"coap", no_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -138,6 +142,9 @@ static int parse_opts(int argc, char **argv, struct enrol_opts *o)
         case 'e':
             o->cert_enrol = 1;
             break;
+        case 'O':
+            o->coap = 1;
+            break;
         case 't': {
             char *end = NULL;
             long v = strtol(optarg, &end, 10);
@@ -191,6 +198,8 @@ static int check_opts(const struct enrol_opts *o)
         return cli_usage_error("enrol", "--kpm-id needs one of --kpm-hex or --kpm-file");
     if (psk && o->root)
         return cli_usage_error("enrol", "--root-credential needs certificate mode");
+    if (o->coap && m2m_client_url_is_coap(o->mef) != 1)
+        return cli_usage_error("enrol", "--coap needs a coaps://HOST:PORT MEF URL");
     return 0;
 }
 
@@ -275,13 +284,13 @@ static int expect_status(int got, int want, int rsc, const char *body, const cha
 
 /* TS-0003 V3 10.3.1: Ke and KeID from the export of this very session; the MEF's keId
  * must be the one both ends computed, or the two ends do not share Ke. */
-static int check_keid(struct m2m_https_client *c, struct enrol_result *r, struct m2m_error *err)
+static int check_keid(struct m2m_client *c, struct enrol_result *r, struct m2m_error *err)
 {
     unsigned char exp[M2M_EXPORT_LEN];
     char keid[M2M_KEYID_MAX];
     int rc = -1;
 
-    if (m2m_https_client_export(c, M2M_EXPORTER_BOOTSTRAP, exp, sizeof(exp), err) != 0 ||
+    if (m2m_client_export(c, M2M_EXPORTER_BOOTSTRAP, exp, sizeof(exp), err) != 0 ||
         m2m_export_split(exp, r->mef_name, &r->ke, keid, err) != 0)
         goto out;
     if (strcmp(keid, r->resp.keid) != 0) {
@@ -318,7 +327,7 @@ static int derive_mafs(struct enrol_result *r, struct m2m_error *err)
 }
 
 /* Acknowledges the instructions this Enrolee said it was prepared for (TS-0003 8.3.2.1). */
-static int acknowledge(struct m2m_https_client *c, const char *origin, const struct enrol_opts *o,
+static int acknowledge(struct m2m_client *c, const char *origin, const struct enrol_opts *o,
                        const struct enrol_result *r, struct m2m_error *err)
 {
     struct m2m_enrol_complete ack = {0};
@@ -334,8 +343,8 @@ static int acknowledge(struct m2m_https_client *c, const char *origin, const str
             ack.acks[ack.n_acks++] = t;
     }
     if ((req = m2m_enrol_complete_encode(&ack, err)) == NULL ||
-        m2m_https_client_request(c, "POST", "/enrolment/complete", origin, req, &status, &rsc,
-                                 &body, err) != 0 ||
+        m2m_client_request(c, "POST", "/enrolment/complete", origin, req, &status, &rsc, &body,
+                           err) != 0 ||
         expect_status(status, 200, rsc, body, "the acknowledgement", err) != 0)
         goto out;
     rc = 0;
@@ -345,7 +354,7 @@ out:
     return rc;
 }
 
-static int run_enrolment(struct m2m_https_client *c, const char *origin, const struct enrol_opts *o,
+static int run_enrolment(struct m2m_client *c, const char *origin, const struct enrol_opts *o,
                          struct enrol_result *r, struct m2m_error *err)
 {
     struct m2m_enrol_request q = {.cert_enrolment = o->cert_enrol,
@@ -355,8 +364,7 @@ static int run_enrolment(struct m2m_https_client *c, const char *origin, const s
     int status = 0, rsc = 0, rc = -1;
 
     if ((req = m2m_enrol_request_encode(&q, err)) == NULL ||
-        m2m_https_client_request(c, "POST", "/enrolment", origin, req, &status, &rsc, &body, err) !=
-            0 ||
+        m2m_client_request(c, "POST", "/enrolment", origin, req, &status, &rsc, &body, err) != 0 ||
         expect_status(status, 201, rsc, body, "the enrolment", err) != 0 ||
         m2m_enrol_response_decode(body, strlen(body), &r->resp, err) != 0 ||
         check_keid(c, r, err) != 0 || derive_mafs(r, err) != 0 ||
@@ -371,8 +379,8 @@ out:
 
 /* PKI-based bootstrap (SPEC.md 6, DESIGN.md 3): the root credential arrives wrapped
  * (RFC 3394) under RootCredentialWrapKey, exported from this session. */
-static int run_root_credential(struct m2m_https_client *c, const char *origin,
-                               struct enrol_result *r, struct m2m_error *err)
+static int run_root_credential(struct m2m_client *c, const char *origin, struct enrol_result *r,
+                               struct m2m_error *err)
 {
     unsigned char wk[M2M_KEY_LEN];
     struct m2m_secret *kek = NULL;
@@ -380,11 +388,11 @@ static int run_root_credential(struct m2m_https_client *c, const char *origin,
     int status = 0, rsc = 0, rc = -1;
 
     r->root = 1;
-    if (m2m_https_client_request(c, "POST", "/rootCredential", origin, "{}", &status, &rsc, &body,
-                                 err) != 0 ||
+    if (m2m_client_request(c, "POST", "/rootCredential", origin, "{}", &status, &rsc, &body, err) !=
+            0 ||
         expect_status(status, 201, rsc, body, "the root credential request", err) != 0 ||
         m2m_root_credential_decode(body, strlen(body), &r->rootcred, err) != 0 ||
-        m2m_https_client_export(c, M2M_EXPORTER_ROOT_WRAP, wk, sizeof(wk), err) != 0 ||
+        m2m_client_export(c, M2M_EXPORTER_ROOT_WRAP, wk, sizeof(wk), err) != 0 ||
         (kek = m2m_secret_from(wk, sizeof(wk), err)) == NULL ||
         (r->root_secret =
              m2m_aes_unwrap(kek, 0, r->rootcred.wrapped, r->rootcred.wrapped_len, err)) == NULL)
@@ -401,7 +409,7 @@ int enrol_run(const struct enrol_opts *o, struct enrol_result *r, struct m2m_err
 {
     struct m2m_tls_config *cfg = m2m_tls_config_new(err);
     struct m2m_credential *cred = NULL;
-    struct m2m_https_client *c = NULL;
+    struct m2m_client *c = NULL;
     char origin[M2M_IDENTITY_MAX];
     int rc = -1;
 
@@ -415,16 +423,16 @@ int enrol_run(const struct enrol_opts *o, struct enrol_result *r, struct m2m_err
         goto out;
     if (o->id == NULL && cred != NULL && default_origin(cred, origin, sizeof(origin), err) != 0)
         goto out;
-    if ((c = m2m_https_client_new(cfg, o->mef, o->mef_name, err)) == NULL)
+    if ((c = m2m_client_new(cfg, o->mef, o->mef_name, err)) == NULL)
         goto out;
     if (o->timeout_s > 0)
-        m2m_https_client_set_timeout_ms(c, o->timeout_s * 1000);
+        m2m_client_set_timeout_ms(c, o->timeout_s * 1000);
     if ((o->root ? run_root_credential(c, origin, r, err) : run_enrolment(c, origin, o, r, err)) !=
         0)
         goto out;
     rc = 0;
 out:
-    m2m_https_client_free(c);
+    m2m_client_free(c);
     m2m_credential_free(cred);
     m2m_tls_config_free(cfg);
     return rc;

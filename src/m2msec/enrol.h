@@ -25,6 +25,7 @@ struct enrol_opts {
     const char *kpm_id, *kpm_hex, *kpm_file;
     const char *id, *state;
     int reveal, json, root, no_maf, remote_mgmt, cert_enrol;
+    int coap; /* --coap: the MEF URL must be coaps:// */
     int timeout_s;
     /* GBA framework (--gba): the USIM, the BSF (the MEF's Ub listener), the NAFs to derive
      * Ks_NAF for and the SUID each is for. */

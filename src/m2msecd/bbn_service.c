@@ -12,6 +12,7 @@
 #include <m2msec/pki.h>
 #include <m2msec/tls.h>
 
+#include "bbn_coap.h"
 #include "log.h"
 #include "service.h"
 #include "service_util.h"
@@ -23,6 +24,7 @@ struct bbn_service {
     struct m2m_tls_config *tlscfg;
     struct m2m_tls_ctx *tls;
     struct m2m_https_server *https;
+    struct bbn_coap *coap; /* the same briefing over CoAPS (bbn_coap.c) */
 };
 
 /* Every (trust set, flavour) class of node the role accepts; no PSK: a briefing needs a
@@ -74,6 +76,7 @@ static void bbn_service_free(struct bbn_service *s)
     if (s == NULL)
         return;
     m2m_https_server_free(s->https);
+    bbn_coap_free(s->coap);
     m2m_tls_ctx_free(s->tls);
     m2m_tls_config_free(s->tlscfg);
     m2m_credential_free(s->cred);
@@ -105,7 +108,8 @@ static void *bbn_create(struct event_base *base, const struct daemon_conf *conf,
         build_tls(s, &err) != 0)
         goto fail;
     service_https_config(&hc, conf, &b->listen, reuseport, s->tls, on_request, s);
-    if ((s->https = m2m_https_server_new(base, &hc, &err)) == NULL)
+    if ((s->https = m2m_https_server_new(base, &hc, &err)) == NULL ||
+        (s->coap = bbn_coap_new(base, conf, &s->rules, s->tlscfg, reuseport, &err)) == NULL)
         goto fail;
     return s;
 fail:
@@ -127,7 +131,7 @@ static int bbn_reload(void *svc, char *errbuf, size_t errsz)
         snprintf(errbuf, errsz, "bbn reload: %s (keeping the previous rules)", why);
         return -1;
     }
-    if (build_tls(s, &err) != 0) {
+    if (build_tls(s, &err) != 0 || bbn_coap_set_tls(s->coap, s->tlscfg, &err) != 0) {
         m2m_bbn_rules_free(rules);
         snprintf(errbuf, errsz, "bbn reload: %s (keeping the previous rules and anchors)", err.msg);
         return -1;
@@ -140,6 +144,7 @@ static int bbn_reload(void *svc, char *errbuf, size_t errsz)
 static void bbn_drain(void *svc)
 {
     m2m_https_server_stop_accepting(((struct bbn_service *)svc)->https);
+    bbn_coap_drain(((struct bbn_service *)svc)->coap);
 }
 
 static int bbn_connections(void *svc)
@@ -150,9 +155,11 @@ static int bbn_connections(void *svc)
 static void bbn_describe(void *svc, char *buf, size_t bufsz)
 {
     struct bbn_service *s = svc;
+    char coap[96];
 
-    snprintf(buf, bufsz, "bbn %s listening on %s:%u with %zu rule(s) from %s", s->conf->bbn.fqdn,
-             s->conf->bbn.listen.address, m2m_https_server_port(s->https),
+    bbn_coap_describe(s->coap, coap, sizeof(coap));
+    snprintf(buf, bufsz, "bbn %s listening on %s:%u%s with %zu rule(s) from %s", s->conf->bbn.fqdn,
+             s->conf->bbn.listen.address, m2m_https_server_port(s->https), coap,
              m2m_bbn_rules_count(s->rules), s->conf->bbn.rules);
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_coap.h"
 
 struct parse_state {
     struct daemon_conf *c;
@@ -117,6 +118,8 @@ static int on_mef(struct daemon_conf *c, const char *name, const char *v, char *
         return config_copy(m->fqdn, sizeof(m->fqdn), v);
     if (strcmp(name, "listen") == 0)
         return config_listen(v, &m->listen);
+    if (strcmp(name, "coaps_listen") == 0)
+        return config_coaps_listen(v, M2M_COAPS_PORT_MEF, &m->coaps);
     if (strcmp(name, "cert") == 0)
         return config_copy(m->cert, sizeof(m->cert), v);
     if (strcmp(name, "key") == 0)
@@ -181,7 +184,7 @@ static int check_mef(const struct daemon_conf *c, char *err, size_t errsz)
     if (c->mef.gba && c->mef.gba_listen.port != 0 && c->mef.gba_listen.port == c->mef.listen.port &&
         strcmp(c->mef.gba_listen.address, c->mef.listen.address) == 0)
         return snprintf(err, errsz, "[mef] gba_listen must differ from listen"), -1;
-    return 0;
+    return config_coaps_check(c, &c->mef.coaps, "mef", err, errsz);
 }
 
 /* Role sections: [mef] here; other roles' parsers live in their own files. */

@@ -30,6 +30,7 @@ struct mef_conf {
     bool enabled;
     char fqdn[256];
     struct listen_conf listen;
+    struct listen_conf coaps; /* coaps_listen; port 0: off */
     char cert[PATH_MAX], key[PATH_MAX], chain[PATH_MAX];
     char sp_id[260];
     char in_cse_id[130];

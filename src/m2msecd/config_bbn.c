@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_coap.h"
 
 int on_bbn(struct daemon_conf *c, const char *key, const char *v, char *err, size_t errsz)
 {
@@ -16,6 +17,8 @@ int on_bbn(struct daemon_conf *c, const char *key, const char *v, char *err, siz
         return config_copy(b->fqdn, sizeof(b->fqdn), v);
     if (strcmp(key, "listen") == 0)
         return config_listen(v, &b->listen);
+    if (strcmp(key, "coaps_listen") == 0)
+        return config_coaps_listen(v, M2M_COAPS_PORT_BBN, &b->coaps);
     if (strcmp(key, "cert") == 0)
         return config_copy(b->cert, sizeof(b->cert), v);
     if (strcmp(key, "key") == 0)
@@ -42,7 +45,7 @@ int check_bbn(const struct daemon_conf *c, char *err, size_t errsz)
             return snprintf(err, errsz, "[bbn] trust names unknown set '%s'", b->trust[i]), -1;
     if (c->n_trust == 0)
         return snprintf(err, errsz, "[bbn] needs at least one [trust.NAME] set for nodes"), -1;
-    return 0;
+    return config_coaps_check(c, &b->coaps, "bbn", err, errsz);
 }
 
 struct m2m_bbn_rules *bbn_rules_load(const char *path, char *errbuf, size_t errsz)

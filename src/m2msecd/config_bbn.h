@@ -15,6 +15,7 @@ struct bbn_conf {
     bool enabled;
     char fqdn[256]; /* the Briefing Node's own FQDN certificate identity */
     struct listen_conf listen;
+    struct listen_conf coaps; /* coaps_listen; port 0: off */
     char cert[PATH_MAX], key[PATH_MAX], chain[PATH_MAX];
     char rules[PATH_MAX];                           /* operator rule file, reloaded on SIGHUP */
     char trust[CONF_MAX_TRUST][M2M_TRUST_NAME_MAX]; /* [trust.*] sets of nodes; empty: all */

@@ -8,6 +8,7 @@
 #include <m2msec/id.h>
 
 #include "config.h"
+#include "config_coap.h"
 
 /* "mef.example.com https://10.0.0.5:8443": one MEF per line, the line may repeat. */
 static int maf_mef(struct maf_conf *m, const char *v, char *err, size_t errsz)
@@ -59,6 +60,8 @@ int on_maf(struct daemon_conf *c, const char *name, const char *v, char *err, si
         return config_copy(m->fqdn, sizeof(m->fqdn), v);
     if (strcmp(name, "listen") == 0)
         return config_listen(v, &m->listen);
+    if (strcmp(name, "coaps_listen") == 0)
+        return config_coaps_listen(v, M2M_COAPS_PORT_MAF, &m->coaps);
     if (strcmp(name, "cert") == 0)
         return config_copy(m->cert, sizeof(m->cert), v);
     if (strcmp(name, "key") == 0)
@@ -96,5 +99,5 @@ int check_maf(const struct daemon_conf *c, char *err, size_t errsz)
     if (c->mef.enabled && c->mef.listen.port == m->listen.port &&
         strcmp(c->mef.listen.address, m->listen.address) == 0)
         return snprintf(err, errsz, "[maf] listen is the [mef] address"), -1;
-    return 0;
+    return config_coaps_check(c, &m->coaps, "maf", err, errsz);
 }

@@ -25,6 +25,7 @@ struct maf_conf {
     bool enabled;
     char fqdn[256];            /* the MAF-ID: its FQDN certificate's name, the KmID suffix */
     struct listen_conf listen; /* default 127.0.0.1:8444 (DESIGN.md section 3) */
+    struct listen_conf coaps;  /* coaps_listen; port 0: off */
     char cert[PATH_MAX], key[PATH_MAX], chain[PATH_MAX]; /* FQDN certificate, for the fetch */
     char trust[M2M_TRUST_NAME_MAX]; /* [trust.NAME] set whose anchors (and CRLs) verify MEFs */
     struct maf_mef_conf mefs[MAF_MAX_MEFS];

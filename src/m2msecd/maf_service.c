@@ -36,6 +36,7 @@
 #include <m2msec/tls.h>
 
 #include "log.h"
+#include "maf_coap.h"
 #include "service.h"
 #include "service_util.h"
 
@@ -66,6 +67,7 @@ struct maf_service {
     unsigned short port;
     int n;
     struct maf_thread *t;
+    struct maf_coap *coap; /* client registration over CoAPS (maf_coap.c) */
 };
 
 /* ---- TLS ---- */
@@ -291,6 +293,7 @@ static void maf_service_free(struct maf_service *s)
         return;
     for (int i = 0; s->t != NULL && i < s->n; i++)
         thread_free(&s->t[i]);
+    maf_coap_free(s->coap);
     free(s->t);
     if (s->listen_fd >= 0)
         close(s->listen_fd);
@@ -323,7 +326,6 @@ static void *maf_create(struct event_base *base, const struct daemon_conf *conf,
     struct m2m_maf_config mc;
     struct m2m_error err;
 
-    (void)base;
     if (s == NULL) {
         snprintf(errbuf, errsz, "maf: out of memory");
         return NULL;
@@ -337,7 +339,9 @@ static void *maf_create(struct event_base *base, const struct daemon_conf *conf,
     mc.registration_lifetime = conf->maf.registration_lifetime;
     if ((s->maf = m2m_maf_new(&mc, &err)) == NULL || (s->kf = build_keyfetch(conf, &err)) == NULL ||
         (s->listen_fd = open_listener(&conf->maf.listen, reuseport, &err)) < 0 ||
-        start_threads(s, kek, &err) != 0) {
+        start_threads(s, kek, &err) != 0 ||
+        (s->coap = maf_coap_new(&(struct maf_coap_args){base, conf, s->maf, s->kf, kek}, reuseport,
+                                &err)) == NULL) {
         snprintf(errbuf, errsz, "maf: %s", err.msg);
         maf_service_free(s);
         return NULL;
@@ -370,6 +374,7 @@ static void maf_drain(void *svc)
     /* Each server is stopped on its own loop; libevent's locking makes this hand-off safe. */
     for (int i = 0; i < s->n; i++)
         event_base_once(s->t[i].base, -1, EV_TIMEOUT, on_drain, &s->t[i], &now);
+    maf_coap_drain(s->coap);
 }
 
 static int maf_connections(void *svc)
@@ -385,9 +390,12 @@ static int maf_connections(void *svc)
 static void maf_describe(void *svc, char *buf, size_t bufsz)
 {
     struct maf_service *s = svc;
+    char coap[96];
 
-    snprintf(buf, bufsz, "maf %s listening on %s:%u (TLS-PSK, %d handshake threads, %zu MEFs)",
-             s->conf->maf.fqdn, s->conf->maf.listen.address, s->port, s->n, s->conf->maf.n_mefs);
+    maf_coap_describe(s->coap, coap, sizeof(coap));
+    snprintf(buf, bufsz, "maf %s listening on %s:%u (TLS-PSK, %d handshake threads, %zu MEFs)%s",
+             s->conf->maf.fqdn, s->conf->maf.listen.address, s->port, s->n, s->conf->maf.n_mefs,
+             coap);
 }
 
 static bool maf_enabled(const struct daemon_conf *conf)

@@ -11,6 +11,7 @@
 #include <m2msec/tls.h>
 
 #include "log.h"
+#include "mef_coap.h"
 #include "service.h"
 #include "service_util.h"
 
@@ -28,6 +29,7 @@ struct mef_service {
     struct m2m_tls_config *ub_tlscfg;
     struct m2m_tls_ctx *ub_tls;
     struct m2m_https_server *ub;
+    struct mef_coap *coap; /* the same resources over CoAPS (mef_coap.c) */
 };
 
 /* A request waiting for its durable write. */
@@ -249,7 +251,10 @@ static struct mef_service *mef_service_new(struct event_base *base, const struct
     m2m_writer_set_commit_delay_us(s->writer, conf->commit_delay_us);
     service_https_config(&hc, conf, &conf->mef.listen, reuseport, s->tls, on_request, s);
     if ((s->https = m2m_https_server_new(base, &hc, &err)) == NULL ||
-        build_ub(s, reuseport, &err) != 0)
+        build_ub(s, reuseport, &err) != 0 ||
+        (s->coap = mef_coap_new(
+             &(struct mef_coap_args){base, conf, s->mef, s->store, s->writer, s->tlscfg}, reuseport,
+             &err)) == NULL)
         goto fail;
     return s;
 fail:
@@ -263,7 +268,7 @@ static int mef_reload(void *svc, char *errbuf, size_t errsz)
     struct mef_service *s = svc;
     struct m2m_error err;
 
-    if (build_tls(s, &err) != 0) {
+    if (build_tls(s, &err) != 0 || mef_coap_set_tls(s->coap, s->tlscfg, &err) != 0) {
         snprintf(errbuf, errsz, "mef reload: %s (keeping the previous anchors)", err.msg);
         return -1;
     }
@@ -276,6 +281,7 @@ static void mef_drain(void *svc)
 
     m2m_https_server_stop_accepting(s->https);
     m2m_https_server_stop_accepting(s->ub);
+    mef_coap_drain(s->coap);
 }
 
 static int mef_connections(void *svc)
@@ -283,15 +289,18 @@ static int mef_connections(void *svc)
     struct mef_service *s = svc;
 
     return m2m_https_server_connections(s->https) +
-           (s->ub != NULL ? m2m_https_server_connections(s->ub) : 0);
+           (s->ub != NULL ? m2m_https_server_connections(s->ub) : 0) + mef_coap_pending(s->coap);
 }
 
 static void mef_describe(void *svc, char *buf, size_t bufsz)
 {
     struct mef_service *s = svc;
-    int n = snprintf(buf, bufsz, "mef %s listening on %s:%u", s->conf->mef.fqdn,
-                     s->conf->mef.listen.address, m2m_https_server_port(s->https));
+    char coap[96];
+    int n;
 
+    mef_coap_describe(s->coap, coap, sizeof(coap));
+    n = snprintf(buf, bufsz, "mef %s listening on %s:%u%s", s->conf->mef.fqdn,
+                 s->conf->mef.listen.address, m2m_https_server_port(s->https), coap);
     if (s->ub != NULL && n > 0 && (size_t)n < bufsz)
         snprintf(buf + n, bufsz - (size_t)n, ", GBA Ub on %s:%u", s->conf->mef.gba_listen.address,
                  m2m_https_server_port(s->ub));
@@ -303,6 +312,7 @@ static void mef_service_free(struct mef_service *s)
         return;
     m2m_https_server_free(s->https);
     m2m_https_server_free(s->ub);
+    mef_coap_free(s->coap);
     m2m_writer_free(s->writer); /* finishes queued writes first */
     m2m_tls_ctx_free(s->ub_tls);
     m2m_tls_config_free(s->ub_tlscfg);
