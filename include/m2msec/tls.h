@@ -111,6 +111,14 @@ M2M_API const char *m2m_tls_server_name(SSL *ssl);
 M2M_API M2M_MUST_CHECK int m2m_tls_peer(SSL *ssl, struct m2m_verified *out);
 /* 1 when the session was authenticated with a PSK. */
 M2M_API int m2m_tls_is_psk(SSL *ssl);
+/* Process-wide, once at start before other threads run: EC public keys in received
+ * certificates are decoded by libcrypto's built-in EC method instead of OpenSSL 3.0's
+ * provider decoder chain, which costs a server ~370 us per mutual-TLS handshake here
+ * (lib/tls/fast_decode.c says why and how). Verification results are the same; m2msecd
+ * turns it on unless [daemon] builtin_ec_keys = false. Calling it again is a no-op. */
+M2M_API M2M_MUST_CHECK int m2m_tls_use_builtin_ec_keys(struct m2m_error *err);
+/* 1 once m2m_tls_use_builtin_ec_keys has taken effect. */
+M2M_API int m2m_tls_builtin_ec_keys_active(void);
 /* The 2-byte code of the suite a handshake in progress (or done) uses; 0 before ServerHello. */
 M2M_API uint16_t m2m_tls_pending_suite(const SSL *ssl);
 /* The reason the handshake failed inside our verification or PSK lookup, if it did. */

@@ -12,16 +12,18 @@
 
 #define DAY_SECONDS 86400
 
+/* Curves by their ASN.1 short names, which both the provider and the built-in EC method
+ * (m2m_tls_use_builtin_ec_keys) understand; the NIST names only the provider does. */
 static EVP_PKEY *gen_key(enum m2m_key_type type, struct m2m_error *err)
 {
     EVP_PKEY *key = NULL;
 
     switch (type) {
     case M2M_KEY_P256:
-        key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+        key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "prime256v1");
         break;
     case M2M_KEY_P384:
-        key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+        key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp384r1");
         break;
     case M2M_KEY_RSA2048:
         key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);

@@ -102,6 +102,8 @@ static int on_daemon(struct daemon_conf *c, const char *name, const char *v)
         return c->max_connections = (int)n, 0;
     if (strcmp(name, "max_body") == 0 && config_int(v, 256, 1 << 20, &n) == 0)
         return c->max_body = (size_t)n, 0;
+    if (strcmp(name, "builtin_ec_keys") == 0)
+        return config_bool(v, &c->builtin_ec_keys);
     if (strcmp(name, "commit_delay_us") == 0 && config_int(v, 0, 100000, &n) == 0)
         return c->commit_delay_us = n, 0;
     return -1;
@@ -266,6 +268,7 @@ int config_load(const char *path, struct daemon_conf *c, char *errbuf, size_t er
     c->workers = 1;
     c->timeout_ms = 10000;
     c->commit_delay_us = 1000;
+    c->builtin_ec_keys = true;
     c->max_connections = 10000;
     snprintf(c->log_level, sizeof(c->log_level), "info");
     snprintf(c->mef.listen.address, sizeof(c->mef.listen.address), "127.0.0.1");

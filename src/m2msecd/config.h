@@ -58,6 +58,7 @@ struct daemon_conf {
     int max_connections;
     size_t max_body;
     long commit_delay_us; /* the writer's commit delay under concurrent writes */
+    bool builtin_ec_keys; /* m2m_tls_use_builtin_ec_keys at start */
     struct trust_conf trust[CONF_MAX_TRUST];
     size_t n_trust;
     struct mef_conf mef;

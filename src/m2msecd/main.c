@@ -19,6 +19,7 @@
 
 #include <m2msec/crypto.h>
 #include <m2msec/net.h>
+#include <m2msec/tls.h>
 
 #include "config.h"
 #include "log.h"
@@ -360,6 +361,13 @@ int main(int argc, char **argv)
         log_msg(LOG_ERROR, "key-encryption key: %s", err.msg);
         goto out;
     }
+    /* Before any thread or worker exists: the registration is process-wide. */
+    if (conf->builtin_ec_keys && m2m_tls_use_builtin_ec_keys(&err) != 0) {
+        log_msg(LOG_ERROR, "%s", err.msg);
+        goto out;
+    }
+    log_msg(LOG_DEBUG, "EC keys of received certificates decoded by the %s",
+            m2m_tls_builtin_ec_keys_active() ? "built-in EC method" : "OpenSSL providers");
     if (m2m_net_init_threads(&err) != 0) {
         log_msg(LOG_ERROR, "%s", err.msg);
         goto out;

@@ -129,5 +129,13 @@ if [ "$took" -lt 2000 ]; then ok "not delayed by the silent client (${took} ms)"
 if timeout 6 cat <&5 >/dev/null; then ok "silent connection closed by the server"; else fail "silent connection still open"; fi
 exec 5<&-
 
+# --- ECDHE over P-256 (a client that offers no X25519): the daemon decodes EC keys with the
+# built-in method by default (builtin_ec_keys), which also makes its P-256 key share ---
+S_CLIENT_EXTRA="-groups P-256" s_enrol "$T_DIR/e256" dev "$REQ"
+check_match "P-256 ECDHE negotiated" "$(cat "$T_DIR/e256")" 'Server Temp Key: ECDH, prime256v1'
+check_eq "P-256 enrolment answered 201" "$(t_status "$T_DIR/e256")" 201
+WANT=$("$M2M" derive keid --export "$(t_export "$T_DIR/e256")" --fqdn mef.example.com --json)
+check_eq "P-256: KeID = KeID of the export" "$(jget "$(t_body "$T_DIR/e256")" keId)" "$(jget "$WANT" keId)"
+
 mef_stop
 t_done

@@ -87,7 +87,7 @@ s_enrol() {
       "$path" "${#body}" "$body"; sleep 0.5; } |
     timeout 10 openssl s_client -connect "127.0.0.1:$MEF_PORT" -servername mef.example.com -tls1_2 \
       -cert "$P/$name.cert.pem" -key "$P/$name.key.pem" -cert_chain "$P/$name.chain.pem" \
-      -CAfile "$P/root.cert.pem" -verify_return_error -ign_eof \
+      -CAfile "$P/root.cert.pem" -verify_return_error -ign_eof ${S_CLIENT_EXTRA:-} \
       -keymatexport EXPORTER-oneM2M-Bootstrap -keymatexportlen 48 >"$out" 2>&1
 }
 
