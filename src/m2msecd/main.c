@@ -366,8 +366,6 @@ int main(int argc, char **argv)
         log_msg(LOG_ERROR, "%s", err.msg);
         goto out;
     }
-    log_msg(LOG_DEBUG, "EC keys of received certificates decoded by the %s",
-            m2m_tls_builtin_ec_keys_active() ? "built-in EC method" : "OpenSSL providers");
     if (m2m_net_init_threads(&err) != 0) {
         log_msg(LOG_ERROR, "%s", err.msg);
         goto out;
