@@ -29,6 +29,7 @@
 #include <m2msec/maf.h>
 
 #include "log.h"
+#include "service_util.h"
 #include "maf_coap.h"
 
 #define LOOKUP_QUICK_MS 30
@@ -171,18 +172,6 @@ static int coap_psk_lookup(void *arg, const char *identity, uint16_t suite, stru
     return rc;
 }
 
-static int fill_session(SSL *ssl, struct m2m_maf_session *sess)
-{
-    struct m2m_verified v;
-
-    memset(sess, 0, sizeof(*sess));
-    if (ssl == NULL || m2m_tls_peer(ssl, &v) != 0)
-        return -1;
-    sess->is_psk = m2m_tls_is_psk(ssl) == 1;
-    snprintf(sess->psk_identity, sizeof(sess->psk_identity), "%s", v.identity);
-    return 0;
-}
-
 static void on_request(void *arg, struct m2m_coap_exchange *x)
 {
     struct maf_coap *m = arg;
@@ -195,7 +184,7 @@ static void on_request(void *arg, struct m2m_coap_exchange *x)
     req.path = m2m_coap_path(x);
     req.origin = m2m_coap_origin(x);
     req.body = m2m_coap_body(x, &req.body_len);
-    req.session = fill_session(m2m_coap_ssl(x), &sess) == 0 ? &sess : NULL;
+    req.session = service_maf_session(m2m_coap_ssl(x), &sess) == 0 ? &sess : NULL;
     m2m_maf_handle(m->maf, m->store, &req, &resp);
     log_msg(resp.http_status >= 400 ? LOG_WARN : LOG_INFO, "%s coaps %s %s: %s", m2m_coap_peer(x),
             req.method, req.path, resp.log);

@@ -128,18 +128,6 @@ static int thread_tls(struct maf_thread *t, struct m2m_error *err)
 
 /* ---- requests ---- */
 
-static int fill_session(SSL *ssl, struct m2m_maf_session *sess)
-{
-    struct m2m_verified v;
-
-    memset(sess, 0, sizeof(*sess));
-    if (ssl == NULL || m2m_tls_peer(ssl, &v) != 0)
-        return -1;
-    sess->is_psk = m2m_tls_is_psk(ssl) == 1;
-    snprintf(sess->psk_identity, sizeof(sess->psk_identity), "%s", v.identity);
-    return 0;
-}
-
 static void on_request(void *arg, struct m2m_https_exchange *x)
 {
     struct maf_thread *t = arg;
@@ -152,7 +140,7 @@ static void on_request(void *arg, struct m2m_https_exchange *x)
     req.path = m2m_https_path(x);
     req.origin = m2m_https_header(x, M2M_HDR_ORIGIN);
     req.body = m2m_https_body(x, &req.body_len);
-    req.session = fill_session(m2m_https_ssl(x), &sess) == 0 ? &sess : NULL;
+    req.session = service_maf_session(m2m_https_ssl(x), &sess) == 0 ? &sess : NULL;
     m2m_maf_handle(t->svc->maf, t->store, &req, &resp);
     log_msg(resp.http_status >= 400 ? LOG_WARN : LOG_INFO, "%s %s %s: %s", m2m_https_peer(x),
             req.method, req.path, resp.log);

@@ -10,6 +10,7 @@
 #include <m2msec/coap.h>
 
 #include "log.h"
+#include "service_util.h"
 #include "mef_coap.h"
 
 struct mef_coap {
@@ -23,29 +24,6 @@ struct coap_pending {
     struct m2m_mef_response resp;
     char peer[64];
 };
-
-static int export_cb(void *ctx, const char *label, unsigned char *out, size_t len,
-                     struct m2m_error *err)
-{
-    return m2m_tls_export(ctx, label, out, len, err);
-}
-
-static int fill_session(SSL *ssl, struct m2m_mef_session *sess)
-{
-    struct m2m_verified v;
-
-    memset(sess, 0, sizeof(*sess));
-    if (ssl == NULL || m2m_tls_peer(ssl, &v) != 0)
-        return -1;
-    sess->is_psk = m2m_tls_is_psk(ssl) == 1;
-    if (sess->is_psk)
-        snprintf(sess->psk_identity, sizeof(sess->psk_identity), "%s", v.identity);
-    else
-        sess->cert = v;
-    sess->exporter = export_cb;
-    sess->exporter_ctx = ssl;
-    return 0;
-}
 
 static void send_response(struct m2m_coap_exchange *x, struct m2m_mef_response *r)
 {
@@ -102,7 +80,7 @@ static void on_request(void *arg, struct m2m_coap_exchange *x)
     req.path = m2m_coap_path(x);
     req.origin = m2m_coap_origin(x);
     req.body = m2m_coap_body(x, &req.body_len);
-    req.session = fill_session(m2m_coap_ssl(x), &sess) == 0 ? &sess : NULL;
+    req.session = service_mef_session(m2m_coap_ssl(x), &sess) == 0 ? &sess : NULL;
     m2m_mef_handle(m->a.mef, m->a.store, &req, &p->resp);
     m2m_wipe(&sess, sizeof(sess));
     p->x = x;

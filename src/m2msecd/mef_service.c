@@ -39,12 +39,6 @@ struct pending {
     struct m2m_mef_response resp;
 };
 
-static int export_cb(void *ctx, const char *label, unsigned char *out, size_t len,
-                     struct m2m_error *err)
-{
-    return m2m_tls_export(ctx, label, out, len, err);
-}
-
 /* The TLS configuration: the MEF's FQDN certificate, every (trust set, flavour) class of
  * client it accepts, and PSK sessions looked up in the store. */
 static struct m2m_tls_config *build_tls_config(struct mef_service *s, struct m2m_error *err)
@@ -99,23 +93,6 @@ static void on_audit_written(void *arg, int rc, const struct m2m_error *err)
     m2m_mef_write_free(w);
 }
 
-static int fill_session(SSL *ssl, struct m2m_mef_session *sess)
-{
-    struct m2m_verified v;
-
-    memset(sess, 0, sizeof(*sess));
-    if (ssl == NULL || m2m_tls_peer(ssl, &v) != 0)
-        return -1;
-    sess->is_psk = m2m_tls_is_psk(ssl) == 1;
-    if (sess->is_psk)
-        snprintf(sess->psk_identity, sizeof(sess->psk_identity), "%s", v.identity);
-    else
-        sess->cert = v;
-    sess->exporter = export_cb;
-    sess->exporter_ctx = ssl;
-    return 0;
-}
-
 /* Runs on the writer thread: only the write is touched there. */
 static int apply_pending(void *arg, struct m2m_store *store, struct m2m_error *err)
 {
@@ -147,7 +124,7 @@ static void serve(struct mef_service *s, struct m2m_https_exchange *x, bool ub)
         memset(&sess, 0, sizeof(sess));
         m2m_bsf_handle(s->mef, s->store, &req, &p->resp);
     } else {
-        req.session = fill_session(m2m_https_ssl(x), &sess) == 0 ? &sess : NULL;
+        req.session = service_mef_session(m2m_https_ssl(x), &sess) == 0 ? &sess : NULL;
         m2m_mef_handle(s->mef, s->store, &req, &p->resp);
     }
     m2m_wipe(&sess, sizeof(sess));

@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "service_util.h"
@@ -89,4 +90,39 @@ void service_https_config(struct m2m_https_config *hc, const struct daemon_conf 
     hc->max_connections = c->max_connections;
     hc->handler = handler;
     hc->handler_arg = arg;
+}
+
+static int export_cb(void *ctx, const char *label, unsigned char *out, size_t len,
+                     struct m2m_error *err)
+{
+    return m2m_tls_export(ctx, label, out, len, err);
+}
+
+int service_mef_session(SSL *ssl, struct m2m_mef_session *sess)
+{
+    struct m2m_verified v;
+
+    memset(sess, 0, sizeof(*sess));
+    if (ssl == NULL || m2m_tls_peer(ssl, &v) != 0)
+        return -1;
+    sess->is_psk = m2m_tls_is_psk(ssl) == 1;
+    if (sess->is_psk)
+        snprintf(sess->psk_identity, sizeof(sess->psk_identity), "%s", v.identity);
+    else
+        sess->cert = v;
+    sess->exporter = export_cb;
+    sess->exporter_ctx = ssl;
+    return 0;
+}
+
+int service_maf_session(SSL *ssl, struct m2m_maf_session *sess)
+{
+    struct m2m_verified v;
+
+    memset(sess, 0, sizeof(*sess));
+    if (ssl == NULL || m2m_tls_peer(ssl, &v) != 0)
+        return -1;
+    sess->is_psk = m2m_tls_is_psk(ssl) == 1;
+    snprintf(sess->psk_identity, sizeof(sess->psk_identity), "%s", v.identity);
+    return 0;
 }

@@ -3,6 +3,8 @@
 #ifndef M2MSECD_SERVICE_UTIL_H
 #define M2MSECD_SERVICE_UTIL_H
 
+#include <m2msec/maf.h>
+#include <m2msec/mef.h>
 #include <m2msec/net.h>
 #include <m2msec/pki.h>
 #include <m2msec/tls.h>
@@ -29,5 +31,9 @@ int service_install_tls(struct m2m_tls_config *cfg, struct m2m_https_server *srv
 void service_https_config(struct m2m_https_config *hc, const struct daemon_conf *c,
                           const struct listen_conf *l, int reuseport, struct m2m_tls_ctx *tls,
                           m2m_https_handler handler, void *arg);
+
+/* What a TLS or DTLS session proved, for the role layer: 0, or -1 when it proved nothing. */
+int service_mef_session(SSL *ssl, struct m2m_mef_session *sess);
+int service_maf_session(SSL *ssl, struct m2m_maf_session *sess);
 
 #endif
