@@ -13,7 +13,7 @@ boot_pki_extra() {
 }
 
 # boot_maf_start: a MAF (maf.example.com) on $MAF_PORT that fetches from the MEF on
-# $MEF_PORT; sets MAF_PID.
+# $MEF_PORT, with BOOT_MAF_LINES appended to its [maf] section; sets MAF_PID.
 boot_maf_start() {
   cat >"$T_DIR/maf.conf" <<CONF
 [daemon]
@@ -28,6 +28,7 @@ key = $P/maf.key.pem
 chain = $P/sp.cert.pem
 trust = mefs
 mef = mef.example.com https://127.0.0.1:$MEF_PORT
+${BOOT_MAF_LINES:-}
 [trust.mefs]
 anchors = $P/root.cert.pem
 flavours = fqdn

@@ -1,6 +1,7 @@
 # CoAPS on top of the MEF fixture: a coaps_listen line in the MEF's configuration, and
 # coap-client-openssl (libcoap's own client, written by others) as the independent peer.
 # Source after common.sh and mef_fixture.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/bootstrap_fixture.sh"
 
 # coap_mef_enable PORT: adds coaps_listen, and trusts the intermediates (mfr for devices, sp
 # for targets) as anchors: coap-client sends its leaf certificate only, no chain.
@@ -64,29 +65,9 @@ coap_boot_setup() {
     mef_admin target allow --id maf.example.com --suid 21 --enrolee '*' >/dev/null || return 1
   mef_start || return 1
   wait_for_port "$COAP_PORT" udp 200 || return 1
-  cat >"$T_DIR/maf.conf" <<CONF
-[daemon]
-store = sqlite:$T_DIR/maf.db
-kek_file = $T_DIR/kek
-log_level = debug
-[maf]
-fqdn = maf.example.com
-listen = 127.0.0.1:$MAF_PORT
-coaps_listen = 127.0.0.1:$MAF_COAP
-cert = $P/maf.cert.pem
-key = $P/maf.key.pem
-chain = $P/sp.cert.pem
-trust = mefs
-mef = mef.example.com https://127.0.0.1:$MEF_PORT
+  BOOT_MAF_LINES="coaps_listen = 127.0.0.1:$MAF_COAP
 ${MAF_EXTRA:-}
-fetch_timeout_ms = ${MAF_FETCH_TIMEOUT_MS:-5000}
-[trust.mefs]
-anchors = $P/root.cert.pem
-flavours = fqdn
-CONF
-  "$M2MD" -c "$T_DIR/maf.conf" 2>>"$T_DIR/maf.log" &
-  MAF_PID=$!
-  T_PIDS+=("$MAF_PID")
+fetch_timeout_ms = ${MAF_FETCH_TIMEOUT_MS:-5000}" boot_maf_start || return 1
   wait_for_port "$MAF_COAP" udp 200 || return 1
   cat >"$T_DIR/rules.conf" <<CONF
 [rule.coap-certificate]
