@@ -14,56 +14,16 @@ POOL=${BENCH_POOL:-200}
 for p in m2msec m2msecd enrol_load coap_load bench_seed; do
   [ -x "$BIN/$p" ] || { echo "coap_bench: $BIN/$p missing (build first)" >&2; exit 2; }
 done
-W=$(mktemp -d /tmp/m2msec-coap-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null
-  done
-  [ -n "${BENCH_KEEP:-}" ] && echo "coap_bench: kept $W" >&2 || rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-free_port() { python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1]=="udp" else socket.SOCK_STREAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "$1"; }
-field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+. "$(dirname "$0")/bench_lib.sh"
+bench_init coap_bench
 
-P=$W/pki
-mkdir -p "$P"
-{
-  "$BIN/m2msec" pki ca --out "$P/root" --cn "Bench Root" &&
-    "$BIN/m2msec" pki ca --out "$P/sp" --issuer "$P/root" --permit-dns example.com --pathlen 0 &&
-    "$BIN/m2msec" pki ca --out "$P/mfr" --issuer "$P/root" --pathlen 0 &&
-    "$BIN/m2msec" pki cert --flavour fqdn --id mef.example.com --issuer "$P/sp" --out "$P/mef"
-} >/dev/null || { echo "coap_bench: PKI failed" >&2; exit 1; }
-head -c 32 /dev/urandom >"$W/kek"
-chmod 600 "$W/kek"
+bench_pki
 "$BIN/bench_seed" --store "sqlite:$W/mef.db" --kek "$W/kek" --policy devices --keys 1000 >/dev/null || exit 1
 PORT=$(free_port tcp)
 CPORT=$(free_port udp)
-cat >"$W/mef.conf" <<CONF
-[daemon]
-store = sqlite:$W/mef.db
-kek_file = $W/kek
-workers = 1
-log_level = warn
-timeout_ms = 60000
-[mef]
-fqdn = mef.example.com
-listen = 127.0.0.1:$PORT
-coaps_listen = 127.0.0.1:$CPORT
-cert = $P/mef.cert.pem
-key = $P/mef.key.pem
-chain = $P/sp.cert.pem
-sp_id = //sp.example.com
-in_cse_id = in-cse
-ke_lifetime = 86400
-[trust.devices]
-anchors = $P/root.cert.pem
-flavours = device
-CONF
+bench_mef_conf "$W/mef.conf" "$W/mef.db" "$PORT" 1 "log_level = warn
+timeout_ms = 60000" \
+  "coaps_listen = 127.0.0.1:$CPORT"
 "$BIN/m2msecd" -c "$W/mef.conf" 2>>"$W/mef.log" &
 MEF_PID=$!
 PIDS+=("$MEF_PID")

@@ -20,26 +20,13 @@ for p in m2msec m2msecd enrol_load bench_seed; do
   [ -x "$BIN/$p" ] || { echo "enrol_bench: $BIN/$p missing (build first)" >&2; exit 2; }
 done
 
-W=$(mktemp -d /tmp/m2msec-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null
-  done
-  [ -n "${BENCH_KEEP:-}" ] && echo "enrol_bench: kept $W" >&2 || rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$(dirname "$0")/bench_lib.sh"
+bench_init enrol_bench
 
 # 10,000 idle connections need that many descriptors in the client and in the servers.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 say() { printf '\n== %s\n' "$*" >&2; }
-# A free loopback port: bind to port 0 and read what the kernel chose.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() {
   for _ in $(seq 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
@@ -54,22 +41,11 @@ stop_pid() {
   wait "$1" 2>/dev/null
   return 0
 }
-# field KEY LINE: the value of KEY=value in a summary line.
-field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 # ---- the PKI, the KEK and the stores ----
 say "PKI, $POOL device certificates (issued in memory by enrol_load), stores"
-P=$W/pki
-mkdir -p "$P"
-{
-  "$BIN/m2msec" pki ca --out "$P/root" --cn "Bench Root" &&
-    "$BIN/m2msec" pki ca --out "$P/sp" --issuer "$P/root" --permit-dns example.com --pathlen 0 &&
-    "$BIN/m2msec" pki ca --out "$P/mfr" --issuer "$P/root" --pathlen 0 &&
-    "$BIN/m2msec" pki cert --flavour fqdn --id mef.example.com --issuer "$P/sp" --out "$P/mef"
-} >/dev/null || { echo "enrol_bench: PKI failed" >&2; exit 1; }
+bench_pki
 cat "$P/mef.cert.pem" "$P/sp.cert.pem" >"$P/mef.full.pem"
-head -c 32 /dev/urandom >"$W/kek"
-chmod 600 "$W/kek"
 "$BIN/bench_seed" --store "sqlite:$W/small.db" --kek "$W/kek" --policy devices --keys 1000 ||
   exit 1
 
@@ -79,30 +55,10 @@ LOADARGS=(--gen-pool "$POOL" --ca-key "$P/mfr.key.pem" --ca-cert "$P/mfr.cert.pe
 # mef_start DB: a fresh daemon on that store; sets MEF_PID and MEF_PORT.
 mef_start() {
   MEF_PORT=$(free_port)
-  cat >"$W/mef.conf" <<CONF
-[daemon]
-store = sqlite:$1
-kek_file = $W/kek
-workers = $NPROC
-log_level = info
+  bench_mef_conf "$W/mef.conf" "$1" "$MEF_PORT" "$NPROC" "log_level = info
 timeout_ms = 600000
 max_connections = 30000
-commit_delay_us = ${BENCH_COMMIT_DELAY_US:-1000}
-
-[mef]
-fqdn = mef.example.com
-listen = 127.0.0.1:$MEF_PORT
-cert = $P/mef.cert.pem
-key = $P/mef.key.pem
-chain = $P/sp.cert.pem
-sp_id = //sp.example.com
-in_cse_id = in-cse
-ke_lifetime = 86400
-
-[trust.devices]
-anchors = $P/root.cert.pem
-flavours = device
-CONF
+commit_delay_us = ${BENCH_COMMIT_DELAY_US:-1000}"
   "$BIN/m2msecd" -c "$W/mef.conf" 2>>"$W/mef.log" &
   MEF_PID=$!
   PIDS+=("$MEF_PID")

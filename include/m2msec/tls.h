@@ -119,6 +119,9 @@ M2M_API int m2m_tls_is_psk(SSL *ssl);
 M2M_API M2M_MUST_CHECK int m2m_tls_use_builtin_ec_keys(struct m2m_error *err);
 /* 1 once m2m_tls_use_builtin_ec_keys has taken effect. */
 M2M_API int m2m_tls_builtin_ec_keys_active(void);
+/* The DTLS retransmission timer m2msec uses (lib/tls/dtls_timer.c): 1 s, doubling up to
+ * 4 s. No-op for a TLS session. */
+M2M_API void m2m_tls_set_dtls_timer(SSL *ssl);
 /* The 2-byte code of the suite a handshake in progress (or done) uses; 0 before ServerHello. */
 M2M_API uint16_t m2m_tls_pending_suite(const SSL *ssl);
 /* The reason the handshake failed inside our verification or PSK lookup, if it did. */

@@ -65,8 +65,6 @@ void assoc_format_addr(const struct sockaddr *sa, char *out, size_t outsz);
 /* Monotonic milliseconds. */
 long long assoc_now_ms(void);
 M2M_MUST_CHECK int assoc_set_nonblock(int fd, struct m2m_error *err);
-/* DTLS retransmission timer of the association layer (see conn.c). */
-void assoc_dtls_set_timer(SSL *ssl);
 /* dtls_pack.c: puts the packing filter between ssl and dgram (whose reference it takes)
  * and makes the pair the SSL's rbio and wbio. */
 M2M_MUST_CHECK int assoc_dtls_pack(SSL *ssl, BIO *dgram, struct m2m_error *err);

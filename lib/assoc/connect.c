@@ -207,7 +207,7 @@ int m2m_assoc_connect(struct m2m_assoc_config *cfg, enum m2m_transport transport
     M2M_ENSURE(peer != NULL, M2M_E_INVALID_ARG, "no expectations configured for peer %s", id);
     M2M_GUARD_PTR(ctx = client_ctx(cfg, peer, transport, err));
     M2M_GUARD_PTR(ssl = m2m_tls_ssl_new(ctx, peer->server_name, err));
-    assoc_dtls_set_timer(ssl);
+    m2m_tls_set_dtls_timer(ssl);
     fd = dial(host, port, transport, cfg->handshake_ms, addr, sizeof(addr), err);
     M2M_GUARD(fd < 0 ? -1 : 0);
     if (transport == M2M_TRANSPORT_DTLS)

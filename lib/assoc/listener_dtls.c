@@ -25,7 +25,7 @@ static int listen_ssl(struct m2m_assoc_listener *l, struct m2m_error *err)
     if (l->dtls_ssl != NULL)
         return 0;
     M2M_GUARD_PTR(l->dtls_ssl = m2m_tls_ssl_new(l->ctx, NULL, err));
-    assoc_dtls_set_timer(l->dtls_ssl);
+    m2m_tls_set_dtls_timer(l->dtls_ssl);
     bio = BIO_new_dgram(l->fd, BIO_NOCLOSE);
     M2M_ENSURE_OSSL(bio != NULL, M2M_E_TLS, "datagram BIO");
     SSL_set_bio(l->dtls_ssl, bio, bio);

@@ -12,20 +12,6 @@
 
 #define SUITE_LIST_MAX 512
 
-/* RFC 6347 4.2.4.1 retransmission starts at 1 s and doubles; the doubling stops at 4 s, the
- * capped back-off m2msec connect uses (lib/assoc/conn.c), so a lossy path keeps getting
- * attempts within a handshake deadline. */
-#define DTLS_TIMER_INITIAL_US 1000000U
-#define DTLS_TIMER_MAX_US     4000000U
-
-static unsigned int dtls_timer(SSL *ssl, unsigned int previous_us)
-{
-    (void)ssl;
-    if (previous_us == 0)
-        return DTLS_TIMER_INITIAL_US;
-    return previous_us >= DTLS_TIMER_MAX_US / 2 ? DTLS_TIMER_MAX_US : previous_us * 2;
-}
-
 /* TS-0003 V3 10.2 names the CCM_8 suites for DTLS: they go first, the rest of the
  * context's list (the TLS suites both ends also accept) after them, in the context's
  * order. */
@@ -85,7 +71,7 @@ int m2m_tls_adopt_ssl(SSL *ssl, struct m2m_tls_ctx *ctx, struct m2m_error *err)
     /* Our cert_verify_callback (on ctx) replaces chain building; no per-certificate
      * callback of the stack's may override its verdict. */
     SSL_set_verify(ssl, SSL_CTX_get_verify_mode(ctx->sctx), NULL);
-    DTLS_set_timer_cb(ssl, dtls_timer);
+    m2m_tls_set_dtls_timer(ssl);
     rc = 0;
 out:
     return rc;

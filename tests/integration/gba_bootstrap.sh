@@ -41,25 +41,7 @@ target_uri = https://127.0.0.1:$GBA_PORT
 trust_anchors = $P/root.cert.pem
 enrolment_targets = maf.example.com:21, //sp.example.com/CSE7:22
 CONF
-cat >"$T_DIR/bbn.conf" <<CONF
-[daemon]
-store = sqlite:$T_DIR/bbn.db
-kek_file = $T_DIR/kek
-[bbn]
-fqdn = bbn.example.com
-listen = 127.0.0.1:$BBN_PORT
-cert = $P/bbn.cert.pem
-key = $P/bbn.key.pem
-chain = $P/sp.cert.pem
-rules = $T_DIR/rules.conf
-trust = manufacturer
-[trust.manufacturer]
-anchors = $P/mfr.cert.pem
-flavours = device
-CONF
-"$M2MD" -c "$T_DIR/bbn.conf" 2>>"$T_DIR/bbn.log" &
-T_PIDS+=("$!")
-wait_for_port "$BBN_PORT" || { fail "bbn starts"; cat "$T_DIR/bbn.log"; t_done; exit 1; }
+boot_bbn_start || { fail "bbn starts"; cat "$T_DIR/bbn.log"; t_done; exit 1; }
 ok "mef (Ub on $GBA_PORT) and bbn listening"
 
 printf '{"impi": "%s", "k": "%s", "opc": "%s", "sqn": 0}\n' "$IMPI" "$K" "$OPC" >"$T_DIR/usim.json"
@@ -88,6 +70,13 @@ PY
 err=$("$M2M" bootstrap --config "$T_DIR/node.conf" --usim "" --mechanisms gba --state "$T_DIR/none" 2>&1 >/dev/null)
 check_match "no USIM: execution fails naming it" "$err" "execution failed: .*needs --usim"
 check_fails "no USIM: no credential store" test -e "$T_DIR/none/credentials.json"
+
+# --- a MAF URL that is not https://: refused after Ub, nothing stored ---
+err=$("$M2M" bootstrap --config "$T_DIR/node.conf" --maf-uri maf.example.com=http://127.0.0.1:1 \
+  --state "$T_DIR/badmaf" 2>&1 >/dev/null)
+check_match "--maf-uri not https: execution fails naming it" "$err" \
+  "execution failed: .*--maf-uri for maf.example.com is not https://"
+check_fails "--maf-uri not https: no credential store" test -e "$T_DIR/badmaf/credentials.json"
 
 # --- the bootstrap ---
 out=$("$M2M" bootstrap --config "$T_DIR/node.conf" --state "$T_DIR/st") || fail "bootstrap (gba) exits 0"

@@ -39,6 +39,33 @@ CONF
   wait_for_port "$MAF_PORT" tcp 200 || return 1
 }
 
+# boot_bbn_start: a Briefing Node (bbn.example.com) on $BBN_PORT with the rules of
+# $T_DIR/rules.conf and BOOT_BBN_LINES appended to its [bbn] section; sets BBN_PID.
+boot_bbn_start() {
+  cat >"$T_DIR/bbn.conf" <<CONF
+[daemon]
+store = sqlite:$T_DIR/bbn.db
+kek_file = $T_DIR/kek
+log_level = debug
+[bbn]
+fqdn = bbn.example.com
+listen = 127.0.0.1:$BBN_PORT
+cert = $P/bbn.cert.pem
+key = $P/bbn.key.pem
+chain = $P/sp.cert.pem
+rules = $T_DIR/rules.conf
+trust = manufacturer
+${BOOT_BBN_LINES:-}
+[trust.manufacturer]
+anchors = $P/mfr.cert.pem
+flavours = device
+CONF
+  "$M2MD" -c "$T_DIR/bbn.conf" 2>>"$T_DIR/bbn.log" &
+  BBN_PID=$!
+  T_PIDS+=("$BBN_PID")
+  wait_for_port "$BBN_PORT" tcp 200
+}
+
 # boot_setup: PKI, registrations, rules, three daemons started.
 boot_setup() {
   mef_pki
@@ -93,27 +120,7 @@ target_id = mef.example.com
 target_uri = https://127.0.0.1:$MEF_PORT
 trust_anchors = $P/root.cert.pem
 CONF
-  cat >"$T_DIR/bbn.conf" <<CONF
-[daemon]
-store = sqlite:$T_DIR/bbn.db
-kek_file = $T_DIR/kek
-log_level = debug
-[bbn]
-fqdn = bbn.example.com
-listen = 127.0.0.1:$BBN_PORT
-cert = $P/bbn.cert.pem
-key = $P/bbn.key.pem
-chain = $P/sp.cert.pem
-rules = $T_DIR/rules.conf
-trust = manufacturer
-[trust.manufacturer]
-anchors = $P/mfr.cert.pem
-flavours = device
-CONF
-  "$M2MD" -c "$T_DIR/bbn.conf" 2>>"$T_DIR/bbn.log" &
-  BBN_PID=$!
-  T_PIDS+=("$BBN_PID")
-  wait_for_port "$BBN_PORT" tcp 200
+  boot_bbn_start
 }
 
 # boot NAME STATE [flags]: m2msec bootstrap as device NAME of the fixture PKI.

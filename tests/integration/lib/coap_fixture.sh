@@ -97,27 +97,7 @@ target_id = mef.example.com
 target_uri = coaps://127.0.0.1:$COAP_PORT
 trust_anchors = $T_DIR/anchors4.pem
 CONF
-  cat >"$T_DIR/bbn.conf" <<CONF
-[daemon]
-store = sqlite:$T_DIR/bbn.db
-kek_file = $T_DIR/kek
-log_level = debug
-[bbn]
-fqdn = bbn.example.com
-listen = 127.0.0.1:$BBN_PORT
-coaps_listen = 127.0.0.1:$BBN_COAP
-cert = $P/bbn.cert.pem
-key = $P/bbn.key.pem
-chain = $P/sp.cert.pem
-rules = $T_DIR/rules.conf
-trust = manufacturer
-[trust.manufacturer]
-anchors = $P/mfr.cert.pem
-flavours = device
-CONF
-  "$M2MD" -c "$T_DIR/bbn.conf" 2>>"$T_DIR/bbn.log" &
-  BBN_PID=$!
-  T_PIDS+=("$BBN_PID")
+  BOOT_BBN_LINES="coaps_listen = 127.0.0.1:$BBN_COAP" boot_bbn_start || return 1
   wait_for_port "$BBN_COAP" udp 200
 }
 
