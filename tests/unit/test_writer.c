@@ -21,7 +21,8 @@
 
 struct job {
     char kpm_id[32];
-    int fail; /* the write refuses itself */
+    int fail;     /* the write refuses itself */
+    int sleep_ms; /* the write takes this long (holds the writer busy) */
     int done;
     int rc;
 };
@@ -45,6 +46,8 @@ static int apply(void *arg, struct m2m_store *store, struct m2m_error *err)
 
     if (j->fail)
         return m2m_error_set(err, M2M_E_STORE_EXISTS, "refused by the test");
+    if (j->sleep_ms > 0)
+        usleep((useconds_t)j->sleep_ms * 1000);
     memset(&rec, 0, sizeof(rec));
     snprintf(rec.kpm_id, sizeof(rec.kpm_id), "%s", j->kpm_id);
     snprintf(rec.enrolee_id, sizeof(rec.enrolee_id), "//sp.example.com/C%s", j->kpm_id);
@@ -215,11 +218,60 @@ static void test_burst_grouped(void **state)
     free(jobs);
 }
 
+struct late {
+    struct fx *f;
+    struct job *j;
+};
+
+static void submit_late(evutil_socket_t fd, short what, void *arg)
+{
+    struct late *l = arg;
+
+    (void)fd, (void)what;
+    submit(l->f, l->j);
+}
+
+/* After a group of two, a write that arrives 50 ms after another joins its commit: the
+ * writer waited (commit delay 1 s) instead of committing the first alone. */
+static void test_delay_joins_late_write(void **state)
+{
+    struct fx *f = *state;
+    struct job busy = {.kpm_id = "busy", .sleep_ms = 300};
+    struct job a = {.kpm_id = "a"}, b = {.kpm_id = "b"}, c = {.kpm_id = "c"}, d = {.kpm_id = "d"};
+    struct late l = {f, &d};
+    struct timeval fifty = {0, 50 * 1000};
+    unsigned long c0, c1, w;
+
+    m2m_writer_set_commit_delay_us(f->w, 1000L * 1000);
+    /* a and b queue while busy holds the writer: they make one group of two. */
+    submit(f, &busy);
+    usleep(100 * 1000);
+    submit(f, &a);
+    submit(f, &b);
+    run_loop(f);
+    m2m_writer_stats(f->w, &c0, &w);
+    assert_int_equal(w, 3);
+    assert_int_equal(c0, 2);
+    /* c now, d 50 ms later: one commit for both. */
+    submit(f, &c);
+    assert_int_equal(event_base_once(f->base, -1, EV_TIMEOUT, submit_late, &l, &fifty), 0);
+    run_loop(f); /* the timer's submit of d counts d as pending before c can be done */
+    m2m_writer_stats(f->w, &c1, &w);
+    assert_true(c.done && d.done);
+    assert_int_equal(c.rc, 0);
+    assert_int_equal(d.rc, 0);
+    assert_int_equal(w, 5);
+    assert_int_equal(c1 - c0, 1);
+    assert_true(stored(f, "c"));
+    assert_true(stored(f, "d"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_lone_write_not_delayed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_burst_grouped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delay_joins_late_write, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
