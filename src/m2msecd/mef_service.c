@@ -84,15 +84,6 @@ static void on_written(void *arg, int rc, const struct m2m_error *err)
     free(p);
 }
 
-static void on_audit_written(void *arg, int rc, const struct m2m_error *err)
-{
-    struct m2m_mef_write *w = arg;
-
-    if (rc != 0)
-        log_msg(LOG_ERROR, "audit row not committed: %s", err->msg);
-    m2m_mef_write_free(w);
-}
-
 /* Runs on the writer thread: only the write is touched there. */
 static int apply_pending(void *arg, struct m2m_store *store, struct m2m_error *err)
 {
@@ -144,8 +135,9 @@ static void serve(struct mef_service *s, struct m2m_https_exchange *x, bool ub)
             req.method, req.path, p->resp.log);
     send_response(x, &p->resp);
     /* A refusal's audit row is committed after the answer. */
-    if (p->resp.write != NULL && m2m_writer_submit(s->writer, s->base, m2m_mef_write_apply,
-                                                   on_audit_written, p->resp.write, &err) == 0)
+    if (p->resp.write != NULL &&
+        m2m_writer_submit(s->writer, s->base, m2m_mef_write_apply, service_mef_audit_written,
+                          p->resp.write, &err) == 0)
         p->resp.write = NULL;
     m2m_mef_response_clear(&p->resp);
     free(p);

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
 #include "service_util.h"
 
 struct m2m_trust *service_load_trust(const struct trust_conf *tc, struct m2m_error *err)
@@ -125,4 +126,13 @@ int service_maf_session(SSL *ssl, struct m2m_maf_session *sess)
     sess->is_psk = m2m_tls_is_psk(ssl) == 1;
     snprintf(sess->psk_identity, sizeof(sess->psk_identity), "%s", v.identity);
     return 0;
+}
+
+void service_mef_audit_written(void *arg, int rc, const struct m2m_error *err)
+{
+    struct m2m_mef_write *w = arg;
+
+    if (rc != 0)
+        log_msg(LOG_ERROR, "audit row not committed: %s", err->msg);
+    m2m_mef_write_free(w);
 }

@@ -36,4 +36,8 @@ void service_https_config(struct m2m_https_config *hc, const struct daemon_conf 
 int service_mef_session(SSL *ssl, struct m2m_mef_session *sess);
 int service_maf_session(SSL *ssl, struct m2m_maf_session *sess);
 
+/* m2m_write_done_fn of an MEF write committed after its answer (an audit row of a
+ * refusal): logs a failure, frees the write. */
+void service_mef_audit_written(void *arg, int rc, const struct m2m_error *err);
+
 #endif
